@@ -1,0 +1,81 @@
+"""Records written to and read from a backend: plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["NodeRef", "NodeRecord", "EdgeRecord"]
+
+
+def _frozen_props(props: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    # A property set to None means "not given": drop it so that MERGE
+    # semantics (absent keys are left alone) are the same on every backend.
+    clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in (props or {}).items() if v is not None}
+    return MappingProxyType(clean)
+
+
+@dataclass(frozen=True, order=True)
+class NodeRef:
+    """The identity of a node: its label and the value of its key property."""
+
+    label: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.label}[{self.key}]"
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    """A node to upsert: label, key value and properties.
+
+    The key value is also stored under the label's declared key property;
+    ``props`` need not repeat it.
+
+    Examples
+    --------
+    >>> NodeRecord("Organisation", "330000-gxs", {"name": "浙江省供销合作社联合社", "tier": "province"})
+    NodeRecord(label='Organisation', key='330000-gxs', ...)
+    """
+
+    label: str
+    key: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "props", _frozen_props(self.props))
+
+    @property
+    def ref(self) -> NodeRef:
+        return NodeRef(self.label, self.key)
+
+    def __repr__(self) -> str:
+        return f"NodeRecord(label={self.label!r}, key={self.key!r}, props={dict(self.props)!r})"
+
+
+@dataclass(frozen=True)
+class EdgeRecord:
+    """A relationship to upsert between two nodes identified by label and key.
+
+    A relationship's identity is its type, its two end nodes and the values of
+    the type's declared key properties (empty for most types: at most one
+    such relationship between two nodes).
+    """
+
+    type: str
+    start: NodeRef
+    end: NodeRef
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.start, tuple) and not isinstance(self.start, NodeRef):
+            object.__setattr__(self, "start", NodeRef(*self.start))
+        if isinstance(self.end, tuple) and not isinstance(self.end, NodeRef):
+            object.__setattr__(self, "end", NodeRef(*self.end))
+        object.__setattr__(self, "props", _frozen_props(self.props))
+
+    def __repr__(self) -> str:
+        return f"EdgeRecord({self.start} -[{self.type} {dict(self.props)!r}]-> {self.end})"
