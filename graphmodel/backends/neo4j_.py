@@ -1,0 +1,371 @@
+"""The Neo4j backend, over Bolt with the official driver.
+
+The only module in liandong that imports ``neo4j``. Writes are ``UNWIND $rows
+… MERGE`` batches in managed transactions (the driver retries transient
+errors); reads route to readers, so a ``neo4j://`` cluster URI spreads
+analytics over read replicas unchanged. Values reach Cypher only as
+parameters; labels, relationship types and property names come only from
+the declared schema.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j import exceptions as nx_exc
+
+from ..errors import AuthenticationFailed, BackendError, BackendUnavailable
+from ..model import Schema
+from ..records import EdgeRecord, NodeRecord, NodeRef
+from .base import Direction, GraphBackend, Hop, NodeRow, RelRow, RetractReport
+
+__all__ = ["Neo4jBackend", "neo4j_settings_from_env"]
+
+# The driver logs connection failures as warnings; we raise them as errors a
+# person can act on, so its log stays silent unless the application configures it.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+
+_BATCH = 10_000  # rows per retract/clear step: keeps each transaction's memory modest
+
+_SOURCES_UPDATE = (
+    "CASE WHEN {v}.source_ids IS NULL THEN [$source] "
+    "WHEN $source IN {v}.source_ids THEN {v}.source_ids ELSE {v}.source_ids + $source END"
+)
+
+
+def neo4j_settings_from_env() -> dict[str, str | None]:
+    """Connection settings from ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``."""
+    return {
+        "uri": os.environ.get("NEO4J_URI") or None,
+        "user": os.environ.get("NEO4J_USER") or "neo4j",
+        "password": os.environ.get("NEO4J_PASSWORD") or None,
+        "database": os.environ.get("NEO4J_DATABASE") or None,
+    }
+
+
+def _q(name: str) -> str:
+    # Backtick-quote a schema name; schema names are checked on load and never
+    # contain backticks, but quoting keeps Cypher keywords safe as names.
+    return f"`{name}`"
+
+
+def _native(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    to_native = getattr(value, "to_native", None)
+    return to_native() if to_native is not None else value
+
+
+class Neo4jBackend(GraphBackend):
+    """A graph in a Neo4j 5 database.
+
+    Parameters
+    ----------
+    uri : str, optional
+        ``neo4j://host:7687`` (routing; works for a single server and a
+        cluster) or ``bolt://host:7687``; default ``NEO4J_URI``.
+    user, password : str, optional
+        Default ``NEO4J_USER`` (else ``neo4j``) and ``NEO4J_PASSWORD``.
+    database : str, optional
+        Default ``NEO4J_DATABASE``, else the server's default database.
+    ensure_schema : bool
+        Create the key constraints and property indexes the schema declares.
+
+    Examples
+    --------
+    >>> from graphmodel import Neo4jBackend
+    >>> g = Neo4jBackend("neo4j://127.0.0.1:7687", password="...")   # doctest: +SKIP
+    >>> g.stats()                                                    # doctest: +SKIP
+    """
+
+    kind = "neo4j"
+
+    def __init__(
+        self,
+        uri: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        *,
+        schema: Schema | None = None,
+        ensure_schema: bool = True,
+    ):
+        super().__init__(schema)
+        env = neo4j_settings_from_env()
+        self.uri = uri or env["uri"]
+        self.user = user or env["user"]
+        self.database = database or env["database"]
+        password = password if password is not None else env["password"]
+        if not self.uri:
+            raise BackendUnavailable("no Neo4j address: pass --neo4j-uri or set NEO4J_URI (e.g. neo4j://127.0.0.1:7687)")
+        if password is None:
+            raise AuthenticationFailed(f"no password for Neo4j at {self.uri}: set NEO4J_PASSWORD or pass --neo4j-password")
+        try:
+            self._driver = GraphDatabase.driver(
+                self.uri, auth=(self.user, password), notifications_min_severity="OFF"
+            )
+        except (ValueError, nx_exc.ConfigurationError) as exc:
+            raise BackendError(f"{self.uri!r} is not a Neo4j address ({exc}); use neo4j://host:7687 or bolt://host:7687") from None
+        with self._errors():
+            self._driver.verify_connectivity()
+        self._keyprops = {label: t.key for label, t in self.schema.nodes.items()}
+        if ensure_schema:
+            self.ensure_schema()
+
+    def __repr__(self) -> str:
+        return f"Neo4jBackend({self.uri!r}, database={self.database!r})"
+
+    # -------------------------------------------------------------- plumbing
+    def _errors(self):
+        return _DriverErrors(self)
+
+    def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
+        with self._errors():
+            records, _, _ = self._driver.execute_query(
+                query, params, database_=self.database, routing_=RoutingControl.READ
+            )
+        return records
+
+    def _write(self, query: str, **params: Any) -> list[neo4j.Record]:
+        with self._errors():
+            records, _, _ = self._driver.execute_query(
+                query, params, database_=self.database, routing_=RoutingControl.WRITE
+            )
+        return records
+
+    def ensure_schema(self) -> None:
+        """Create the uniqueness constraint per label key and the declared indexes."""
+        existing = {r["name"] for r in self._read("SHOW CONSTRAINTS YIELD name RETURN name")}
+        existing |= {r["name"] for r in self._read("SHOW INDEXES YIELD name RETURN name")}
+        for label, node_type in self.schema.nodes.items():
+            name = f"liandong_{label}_key"
+            if name not in existing:
+                self._write(
+                    f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{_q(label)}) REQUIRE n.{_q(node_type.key)} IS UNIQUE"
+                )
+            for prop in node_type.properties.values():
+                name = f"liandong_{label}_{prop.name}"
+                if prop.index and prop.name != node_type.key and name not in existing:
+                    self._write(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{_q(label)}) ON (n.{_q(prop.name)})")
+        self._write("CALL db.awaitIndexes(300)")
+
+    # ------------------------------------------------------------------ writes
+    @staticmethod
+    def _props(element, props: Mapping[str, Any]) -> dict[str, Any]:
+        out = {}
+        for k, v in props.items():
+            declared = element.properties[k]
+            if declared.type == "float":
+                v = float(v)
+            elif declared.type == "list":
+                v = [float(x) for x in v] if declared.items == "float" else list(v)
+            out[k] = v
+        return out
+
+    def _write_batch(self, nodes: list[NodeRecord], edges: list[EdgeRecord], source: str) -> list[EdgeRecord]:
+        node_groups: dict[str, list[dict]] = {}
+        for rec in nodes:
+            node_type = self.schema.nodes[rec.label]
+            props = self._props(node_type, rec.props)
+            props.pop(node_type.key, None)
+            node_groups.setdefault(rec.label, []).append({"k": rec.key, "p": props})
+        edge_groups: dict[tuple[str, str, str], list[dict]] = {}
+        for i, rec in enumerate(edges):
+            rtype = self.schema.relationships[rec.type]
+            row = {"i": i, "s": rec.start.key, "e": rec.end.key, "p": self._props(rtype, rec.props)}
+            if rtype.key:
+                row["rk"] = rtype.identity(rec)
+            edge_groups.setdefault((rec.type, rec.start.label, rec.end.label), []).append(row)
+
+        def work(tx: neo4j.ManagedTransaction) -> set[int]:
+            for label, rows in node_groups.items():
+                key = self._keyprops[label]
+                tx.run(
+                    f"UNWIND $rows AS row MERGE (n:{_q(label)} {{{_q(key)}: row.k}}) "
+                    f"SET n += row.p, n.source_ids = {_SOURCES_UPDATE.format(v='n')}",
+                    rows=rows,
+                    source=source,
+                ).consume()
+            written: set[int] = set()
+            for (rel_type, start_label, end_label), rows in edge_groups.items():
+                keyed = " {rel_key: row.rk}" if self.schema.relationships[rel_type].key else ""
+                result = tx.run(
+                    f"UNWIND $rows AS row "
+                    f"MATCH (a:{_q(start_label)} {{{_q(self._keyprops[start_label])}: row.s}}) "
+                    f"MATCH (b:{_q(end_label)} {{{_q(self._keyprops[end_label])}: row.e}}) "
+                    f"MERGE (a)-[r:{_q(rel_type)}{keyed}]->(b) "
+                    f"SET r += row.p, r.source_ids = {_SOURCES_UPDATE.format(v='r')} "
+                    f"RETURN row.i AS i",
+                    rows=rows,
+                    source=source,
+                )
+                written.update(r["i"] for r in result)
+            return written
+
+        with self._errors(), self._driver.session(database=self.database) as session:
+            written = session.execute_write(work)
+        return [rec for i, rec in enumerate(edges) if i not in written]
+
+    def _repeat(self, query: str, **params: Any) -> int:
+        """Run a LIMIT-ed write until it touches nothing; return the total it counted."""
+        total = 0
+        while True:
+            (record,) = self._write(query, batch=_BATCH, **params)
+            n = record[0]
+            total += n
+            if n == 0:
+                return total
+
+    def _retract(self, source: str) -> RetractReport:
+        labels = [_q(label) for label in self.schema.nodes]
+        types = [_q(t) for t in self.schema.relationships]
+        rels_deleted = nodes_deleted = nodes_kept = rels_kept = 0
+        for t in types:
+            rels_deleted += self._repeat(
+                f"MATCH ()-[r:{t}]->() WHERE r.source_ids = [$source] WITH r LIMIT $batch DELETE r RETURN count(*)",
+                source=source,
+            )
+        for label in labels:
+            rels_deleted += self._repeat(
+                f"MATCH (n:{label})-[r]-() WHERE n.source_ids = [$source] WITH DISTINCT r LIMIT $batch "
+                "DELETE r RETURN count(*)",
+                source=source,
+            )
+        for label in labels:
+            nodes_deleted += self._repeat(
+                f"MATCH (n:{label}) WHERE n.source_ids = [$source] WITH n LIMIT $batch DETACH DELETE n "
+                "RETURN count(*)",
+                source=source,
+            )
+        for t in types:
+            rels_kept += self._repeat(
+                f"MATCH ()-[r:{t}]->() WHERE $source IN r.source_ids WITH r LIMIT $batch "
+                "SET r.source_ids = [x IN r.source_ids WHERE x <> $source] RETURN count(*)",
+                source=source,
+            )
+        for label in labels:
+            nodes_kept += self._repeat(
+                f"MATCH (n:{label}) WHERE $source IN n.source_ids WITH n LIMIT $batch "
+                "SET n.source_ids = [x IN n.source_ids WHERE x <> $source] RETURN count(*)",
+                source=source,
+            )
+        return RetractReport(source, nodes_deleted, rels_deleted, nodes_kept, rels_kept)
+
+    def _clear(self) -> None:
+        self._repeat("MATCH (n) WITH n LIMIT $batch DETACH DELETE n RETURN count(*)")
+
+    # ------------------------------------------------------------------- reads
+    def _where_cypher(self, var: str, where: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        clauses, params = [], {}
+        for i, (prop, value) in enumerate(where.items()):
+            op = "IN" if isinstance(value, list) else "="
+            clauses.append(f"{var}.{_q(prop)} {op} $w{i}")
+            params[f"w{i}"] = value
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def _node_rows(self, label: str, where: Mapping[str, Any]) -> Iterator[NodeRow]:
+        key = self._keyprops[label]
+        clause, params = self._where_cypher("n", where)
+        for rec in self._read(f"MATCH (n:{_q(label)}){clause} RETURN properties(n) AS p", **params):
+            props = {k: _native(v) for k, v in rec["p"].items()}
+            sources = props.pop("source_ids", None) or []
+            yield props.pop(key), props, sources
+
+    def _rel_rows(self, rel_type: str, where: Mapping[str, Any]) -> Iterator[RelRow]:
+        clause, params = self._where_cypher("r", where)
+        query = (
+            f"MATCH (a)-[r:{_q(rel_type)}]->(b){clause} "
+            "WITH a, r, b, labels(a)[0] AS al, labels(b)[0] AS bl "
+            "RETURN al, a[$kp[al]] AS ak, bl, b[$kp[bl]] AS bk, properties(r) AS p"
+        )
+        for rec in self._read(query, kp=self._keyprops, **params):
+            props = {k: _native(v) for k, v in rec["p"].items()}
+            sources = props.pop("source_ids", None) or []
+            props.pop("rel_key", None)
+            yield rec["al"], rec["ak"], rec["bl"], rec["bk"], props, sources
+
+    def _expand(self, frontier: list[NodeRef], rel_types: list[str] | None, direction: Direction
+                ) -> Iterator[tuple[NodeRef, Hop]]:
+        if rel_types is not None and not rel_types:
+            return
+        types = (":" + "|".join(_q(t) for t in rel_types)) if rel_types else ""
+        by_label: dict[str, list[str]] = {}
+        for ref in frontier:
+            by_label.setdefault(ref.label, []).append(ref.key)
+        patterns = {"out": ["-[r{t}]->"], "in": ["<-[r{t}]-"], "both": ["-[r{t}]->", "<-[r{t}]-"]}[direction]
+        for label, keys in by_label.items():
+            for pattern in patterns:
+                query = (
+                    f"UNWIND $keys AS k MATCH (a:{_q(label)} {{{_q(self._keyprops[label])}: k}})"
+                    f"{pattern.format(t=types)}(b) WITH k, r, b, labels(b)[0] AS bl "
+                    "RETURN k, type(r) AS t, coalesce(r.rel_key, '') AS rk, bl, b[$kp[bl]] AS bk"
+                )
+                outward = pattern.endswith(">")
+                for rec in self._read(query, keys=keys, kp=self._keyprops):
+                    here, there = NodeRef(label, rec["k"]), NodeRef(rec["bl"], rec["bk"])
+                    start, end = (here, there) if outward else (there, here)
+                    yield here, Hop(start, rec["t"], end, rec["rk"])
+
+    def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        # Count-store lookups, one query for all labels and types.
+        parts = [f"MATCH (n:{_q(label)}) RETURN 'n' AS kind, {label!r} AS name, count(n) AS c"
+                 for label in self.schema.nodes]
+        parts += [f"MATCH ()-[r:{_q(t)}]->() RETURN 'r' AS kind, {t!r} AS name, count(r) AS c"
+                  for t in self.schema.relationships]
+        records = self._read("CALL { " + " UNION ALL ".join(parts) + " } RETURN kind, name, c")
+        nodes = {r["name"]: r["c"] for r in records if r["kind"] == "n"}
+        rels = {r["name"]: r["c"] for r in records if r["kind"] == "r"}
+        return nodes, rels
+
+    def sources(self) -> list[str]:
+        """Every source id that still contributes something."""
+        records = self._read(
+            "CALL { MATCH (n) RETURN n.source_ids AS s UNION ALL MATCH ()-[r]->() RETURN r.source_ids AS s } "
+            "UNWIND s AS source RETURN DISTINCT source ORDER BY source"
+        )
+        return [r["source"] for r in records]
+
+    def close(self) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+            self._driver = None  # type: ignore[assignment]
+
+
+class _DriverErrors:
+    """Turn driver exceptions into liandong's, with a message a person can act on."""
+
+    def __init__(self, backend: Neo4jBackend):
+        self.backend = backend
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            return
+        where = self.backend.uri
+        if isinstance(exc, nx_exc.AuthError):
+            raise AuthenticationFailed(
+                f"Neo4j at {where} refused user {self.backend.user!r}: wrong password? "
+                "Check NEO4J_USER / NEO4J_PASSWORD."
+            ) from None
+        if isinstance(exc, (nx_exc.ServiceUnavailable, nx_exc.SessionExpired)):
+            raise BackendUnavailable(
+                f"cannot reach Neo4j at {where}: is the server running? "
+                "(start the development server with: bash tools/neo4j-dev/run)"
+            ) from None
+        if isinstance(exc, nx_exc.Neo4jError):
+            code = getattr(exc, "code", "") or ""
+            if "DatabaseNotFound" in code:
+                raise BackendError(
+                    f"Neo4j at {where} has no database {self.backend.database!r}; check NEO4J_DATABASE"
+                ) from None
+            raise BackendError(f"Neo4j at {where} refused the request: {exc.message or code}") from None
+        if isinstance(exc, nx_exc.DriverError):
+            raise BackendError(f"Neo4j driver error talking to {where}: {exc}") from None
