@@ -9,6 +9,7 @@ which one it is.
 
 from __future__ import annotations
 
+import json
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -73,7 +74,11 @@ class GraphPath:
     def __str__(self) -> str:
         parts = [str(self.nodes[0])]
         for node, hop, nxt in zip(self.nodes, self.hops, self.nodes[1:]):
-            arrow = f"-[{hop.type}]->" if hop.start == node else f"<-[{hop.type}]-"
+            label = hop.type
+            if hop.identity:
+                # Parallel relationships of one type differ by their key values.
+                label += " " + " ".join(str(v) for v in json.loads(hop.identity) if v is not None)
+            arrow = f"-[{label}]->" if hop.start == node else f"<-[{label}]-"
             parts.append(f"{arrow}{nxt}")
         return "".join(parts)
 
@@ -560,6 +565,10 @@ class GraphBackend(ABC):
 
     @abstractmethod
     def _clear(self) -> None: ...
+
+    @abstractmethod
+    def sources(self) -> list[str]:
+        """Every source id that still contributes a node or relationship, sorted."""
 
     @abstractmethod
     def close(self) -> None:

@@ -103,7 +103,7 @@ class EmbeddedBackend(GraphBackend):
             if not create or read_only:
                 raise WorkspaceError(
                     f"no workspace at {self.workspace}: pass --workspace with an existing one, "
-                    "or load data first (liandong demo / liandong ingest)"
+                    "or load data first (liandong demo / liandong load)"
                 )
             try:
                 self.workspace.mkdir(parents=True)
