@@ -30,6 +30,7 @@ __all__ = ["Neo4jBackend", "neo4j_settings_from_env"]
 # person can act on, so its log stays silent unless the application configures it.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
+_BOLT_SCHEMES = {"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"}
 _BATCH = 10_000  # rows per retract/clear step: keeps each transaction's memory modest
 
 _SOURCES_UPDATE = (
@@ -105,6 +106,12 @@ class Neo4jBackend(GraphBackend):
             raise BackendUnavailable("no Neo4j address: pass --neo4j-uri or set NEO4J_URI (e.g. neo4j://127.0.0.1:7687)")
         if password is None:
             raise AuthenticationFailed(f"no password for Neo4j at {self.uri}: set NEO4J_PASSWORD or pass --neo4j-password")
+        scheme = self.uri.split("://", 1)[0].lower() if "://" in self.uri else ""
+        if scheme not in _BOLT_SCHEMES:
+            raise BackendError(
+                f"{self.uri!r} is not a Neo4j address; use neo4j://host:7687 (routing, also for clusters) "
+                "or bolt://host:7687 (one server), with +s or +ssc for TLS"
+            )
         try:
             self._driver = GraphDatabase.driver(
                 self.uri, auth=(self.user, password), notifications_min_severity="OFF"
@@ -222,38 +229,31 @@ class Neo4jBackend(GraphBackend):
                 return total
 
     def _retract(self, source: str) -> RetractReport:
-        labels = [_q(label) for label in self.schema.nodes]
-        types = [_q(t) for t in self.schema.relationships]
-        rels_deleted = nodes_deleted = nodes_kept = rels_kept = 0
-        for t in types:
-            rels_deleted += self._repeat(
-                f"MATCH ()-[r:{t}]->() WHERE r.source_ids = [$source] WITH r LIMIT $batch DELETE r RETURN count(*)",
-                source=source,
-            )
-        for label in labels:
-            rels_deleted += self._repeat(
-                f"MATCH (n:{label})-[r]-() WHERE n.source_ids = [$source] WITH DISTINCT r LIMIT $batch "
-                "DELETE r RETURN count(*)",
-                source=source,
-            )
-        for label in labels:
-            nodes_deleted += self._repeat(
-                f"MATCH (n:{label}) WHERE n.source_ids = [$source] WITH n LIMIT $batch DETACH DELETE n "
-                "RETURN count(*)",
-                source=source,
-            )
-        for t in types:
-            rels_kept += self._repeat(
-                f"MATCH ()-[r:{t}]->() WHERE $source IN r.source_ids WITH r LIMIT $batch "
-                "SET r.source_ids = [x IN r.source_ids WHERE x <> $source] RETURN count(*)",
-                source=source,
-            )
-        for label in labels:
-            nodes_kept += self._repeat(
-                f"MATCH (n:{label}) WHERE $source IN n.source_ids WITH n LIMIT $batch "
-                "SET n.source_ids = [x IN n.source_ids WHERE x <> $source] RETURN count(*)",
-                source=source,
-            )
+        # Same order as the embedded backend, so the reports agree: relationships
+        # only this source asserted, then relationships of nodes only it asserted,
+        # then those nodes, then strip the source from what others also asserted.
+        rels_deleted = self._repeat(
+            "MATCH ()-[r]->() WHERE r.source_ids = [$source] WITH r LIMIT $batch DELETE r RETURN count(*)",
+            source=source,
+        )
+        rels_deleted += self._repeat(
+            "MATCH (n)-[r]-() WHERE n.source_ids = [$source] WITH DISTINCT r LIMIT $batch DELETE r RETURN count(*)",
+            source=source,
+        )
+        nodes_deleted = self._repeat(
+            "MATCH (n) WHERE n.source_ids = [$source] WITH n LIMIT $batch DETACH DELETE n RETURN count(*)",
+            source=source,
+        )
+        rels_kept = self._repeat(
+            "MATCH ()-[r]->() WHERE $source IN r.source_ids WITH r LIMIT $batch "
+            "SET r.source_ids = [x IN r.source_ids WHERE x <> $source] RETURN count(*)",
+            source=source,
+        )
+        nodes_kept = self._repeat(
+            "MATCH (n) WHERE $source IN n.source_ids WITH n LIMIT $batch "
+            "SET n.source_ids = [x IN n.source_ids WHERE x <> $source] RETURN count(*)",
+            source=source,
+        )
         return RetractReport(source, nodes_deleted, rels_deleted, nodes_kept, rels_kept)
 
     def _clear(self) -> None:
