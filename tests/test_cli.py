@@ -1,0 +1,82 @@
+"""The command line: exit codes, JSON output, and errors a person can act on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from click.testing import CliRunner
+
+from cli import main
+
+
+# The embedded backend unless a test says otherwise, whatever the caller's environment holds.
+CLEAN_ENV = {"NEO4J_URI": None, "LIANDONG_WORKSPACE": None}
+
+
+def run(*args, catch=False):
+    return CliRunner().invoke(main, list(args), env=CLEAN_ENV, catch_exceptions=catch)
+
+
+def test_help_everywhere_has_an_example():
+    for command in ([], ["stats"], ["schema"], ["load"], ["demo"]):
+        result = run(*command, "--help")
+        assert result.exit_code == 0
+        assert "Example" in result.output
+
+
+def test_demo_then_stats(tmp_path):
+    out = tmp_path / "demo"
+    result = run("demo", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "read 89, loaded 89, rejected 0" in result.output
+    assert "Person[p-li]<-[RELATIVE_OF]-Person[p-li-wife]-[OFFICER_OF supervisor]->Company[c1]" in result.output
+    stats = run("--workspace", str(out / "workspace"), "stats", "--json")
+    assert stats.exit_code == 0
+    data = json.loads(stats.output)
+    assert data["nodes"]["Organisation"] == 11
+    assert data["relationships"]["BID_ON"] == 3
+    # Running the demo again changes nothing.
+    assert "unchanged" in run("demo", "--out", str(out)).output
+    assert json.loads(run("--workspace", str(out / "workspace"), "stats", "--json").output) == data
+
+
+def test_stats_on_a_missing_workspace_is_a_clear_error(tmp_path):
+    result = run("--workspace", str(tmp_path / "none"), "stats", catch=True)
+    assert result.exit_code == 1
+    assert "no workspace at" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "none").exists()
+
+
+def test_load_reports_rejected_lines_and_exits_1(tmp_path):
+    f = tmp_path / "g.jsonl"
+    f.write_text('{"node": "Phone", "key": "1"}\n{"node": "Phone"}\n', encoding="utf-8")
+    result = run("--workspace", str(tmp_path / "ws"), "load", str(f), catch=True)
+    assert result.exit_code == 1
+    assert "read 2, loaded 1, rejected 1" in result.output
+    assert "line 2: a node needs a 'key'" in result.output
+
+
+def test_unreachable_neo4j_is_a_clear_error():
+    result = run("--neo4j-uri", "neo4j://127.0.0.1:9", "--neo4j-password", "x", "stats", catch=True)
+    assert result.exit_code == 1
+    assert "cannot reach Neo4j" in result.output and "Traceback" not in result.output
+
+
+def test_schema_json_lists_secret_properties():
+    data = json.loads(run("schema", "--json").output)
+    assert data["nodes"]["Lead"]["properties"]["petitioner_hash"]["secret"] is True
+
+
+@pytest.mark.neo4j
+def test_stats_and_wrong_password_on_neo4j(neo4j_domain):
+    from graphmodel import NodeRecord
+
+    neo4j_domain.clear()
+    neo4j_domain.write([NodeRecord("Phone", "057985551234")], source="s")
+    result = run("--neo4j-uri", neo4j_domain.uri, "stats", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"nodes": {"Phone": 1}, "relationships": {}}
+    bad = run("--neo4j-uri", neo4j_domain.uri, "--neo4j-password", "wrong-password", "stats", catch=True)
+    assert bad.exit_code == 1 and "wrong password" in bad.output and "Traceback" not in bad.output
