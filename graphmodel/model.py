@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -57,6 +57,7 @@ _LABEL_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _RELTYPE_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 _PROP_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _INT64 = (-(2**63), 2**63 - 1)
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _MAX_STRING = 1_000_000
 
 
@@ -188,9 +189,15 @@ class _ElementType:
             if problems:
                 errors.setdefault(name, []).extend(problems)
 
-    def encode(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """Properties as JSON-ready values (dates as ISO text)."""
-        return {k: self.properties[k].to_json(v) for k, v in props.items()}
+    def encode(self, props: Mapping[str, Any], skip: str | None = None) -> dict[str, Any]:
+        """Properties as JSON-ready values (dates as ISO text), leaving out ``skip``."""
+        plain = self._plain
+        return {k: (v if k in plain else self.properties[k].to_json(v)) for k, v in props.items() if k != skip}
+
+    @cached_property
+    def _plain(self) -> frozenset[str]:
+        # Properties whose Python values are already what JSON stores.
+        return frozenset(p.name for p in self.properties.values() if p.type in ("string", "int", "bool"))
 
     def decode(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """JSON values back to typed Python values."""
@@ -266,8 +273,8 @@ class RelationshipType(_ElementType):
         """
         if not self.key:
             return ""
-        values = [self.properties[k].to_json(record.props[k]) if k in record.props else None for k in self.key]
-        return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+        props = record.props
+        return _compact_json([self.properties[k].to_json(props[k]) if k in props else None for k in self.key])
 
 
 @dataclass(frozen=True)

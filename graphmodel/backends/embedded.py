@@ -58,8 +58,7 @@ CREATE INDEX IF NOT EXISTS element_sources_elem ON element_sources (kind, elem_i
 """
 
 
-def _json(props: Mapping[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False, separators=(",", ":"))
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class EmbeddedBackend(GraphBackend):
@@ -152,13 +151,16 @@ class EmbeddedBackend(GraphBackend):
         return f"EmbeddedBackend({str(self.workspace)!r})"
 
     def _create_indexes(self) -> None:
-        indexed = sorted({p.name for t in self.schema.nodes.values() for p in t.properties.values()
-                          if p.index and p.name != t.key})
-        for name in indexed:
-            # Names come from the schema (snake_case, checked on load), never from input.
-            self._db.execute(
-                f"CREATE INDEX IF NOT EXISTS nodes_p_{name} ON nodes (label, json_extract(props, '$.{name}'))"
-            )
+        # One partial index per indexed property of a label, so a write pays
+        # only for its own label's indexes. Names come from the schema
+        # (CamelCase labels, snake_case properties, checked on load).
+        for label, node_type in self.schema.nodes.items():
+            for prop in node_type.properties.values():
+                if prop.index and prop.name != node_type.key:
+                    self._db.execute(
+                        f"CREATE INDEX IF NOT EXISTS nodes_{label}_{prop.name} "
+                        f"ON nodes (json_extract(props, '$.{prop.name}')) WHERE label = '{label}'"
+                    )
 
     # ------------------------------------------------------------------ writes
     def _transaction(self):
@@ -172,9 +174,8 @@ class EmbeddedBackend(GraphBackend):
             if nodes:
                 rows = []
                 for rec in nodes:
-                    props = dict(rec.props)
-                    props.pop(self.schema.nodes[rec.label].key, None)
-                    rows.append((rec.label, rec.key, _json(self.schema.nodes[rec.label].encode(props))))
+                    node_type = self.schema.nodes[rec.label]
+                    rows.append((rec.label, rec.key, _json(node_type.encode(rec.props, skip=node_type.key))))
                 cur.executemany(
                     "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
                     "ON CONFLICT (label, key) DO UPDATE SET props = json_patch(nodes.props, excluded.props)",
@@ -277,10 +278,10 @@ class EmbeddedBackend(GraphBackend):
     def _node_rows(self, label: str, where: Mapping[str, Any]) -> Iterator[NodeRow]:
         node_type = self.schema.nodes[label]
         sql, params = self._where_sql("n.key", node_type.key, where, node_type)
-        sources = self._sources_by_element("n", "SELECT n.id FROM nodes n WHERE n.label = ?" + sql, [label, *params])
-        for nid, key, props in self._db.execute(
-            "SELECT n.id, n.key, n.props FROM nodes n WHERE n.label = ?" + sql, [label, *params]
-        ):
+        # The label is a literal (from the schema) so SQLite can use the label's partial indexes.
+        base = f"FROM nodes n WHERE n.label = '{label}'" + sql
+        sources = self._sources_by_element("n", "SELECT n.id " + base, params)
+        for nid, key, props in self._db.execute("SELECT n.id, n.key, n.props " + base, params):
             yield key, node_type.decode(json.loads(props)), sources.get(nid, [])
 
     def _rel_rows(self, rel_type: str, where: Mapping[str, Any]) -> Iterator[RelRow]:
