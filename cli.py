@@ -32,8 +32,9 @@ class _Group(click.Group):
 
 
 class _State:
-    def __init__(self, workspace: str, neo4j_uri: str | None, user: str | None, password: str | None,
-                 database: str | None):
+    def __init__(
+        self, workspace: str, neo4j_uri: str | None, user: str | None, password: str | None, database: str | None
+    ):
         self.workspace = workspace
         self.neo4j_uri = neo4j_uri
         self.user = user
@@ -153,7 +154,9 @@ def schema(as_json: bool) -> None:
         click.echo(f"({label})  key {node_type.key}: {props}")
     for rel_type, rtype in declared.relationships.items():
         props = ", ".join(p.name for p in rtype.properties.values()) or "-"
-        click.echo(f"[{rel_type}]  {'|'.join(sorted(rtype.from_labels))} -> {'|'.join(sorted(rtype.to_labels))}: {props}")
+        click.echo(
+            f"[{rel_type}]  {'|'.join(sorted(rtype.from_labels))} -> {'|'.join(sorted(rtype.to_labels))}: {props}"
+        )
     click.echo("* required or key")
 
 
@@ -163,8 +166,7 @@ def _echo_load(report: LoadReport) -> None:
         return
     note = " (replaced the earlier version)" if report.replaced_previous else ""
     click.echo(
-        f"{report.file}: read {report.rows_read}, loaded {report.rows_loaded}, "
-        f"rejected {len(report.rejected)}{note}"
+        f"{report.file}: read {report.rows_read}, loaded {report.rows_loaded}, rejected {len(report.rejected)}{note}"
     )
     for row in report.rejected[:20]:
         click.echo(f"  line {row.line}: {row.reason}", err=True)

@@ -34,7 +34,9 @@ POSTS = ["主任", "副主任", "科长", "书记", "局长"]
 
 def people(n: int):
     for i in range(n):
-        yield NodeRecord("Person", f"p{i:08d}", {"name": f"干部{i}", "birth_date": dt.date(1960 + i % 35, 1 + i % 12, 1)})
+        yield NodeRecord(
+            "Person", f"p{i:08d}", {"name": f"干部{i}", "birth_date": dt.date(1960 + i % 35, 1 + i % 12, 1)}
+        )
 
 
 def organisations(n: int):
@@ -62,11 +64,17 @@ def timed(fn) -> float:
 def run(backend: GraphBackend, n: int, batch_size: int) -> dict:
     n_orgs = max(n // 10, 1)
     n_people = n - n_orgs
-    t_nodes = timed(lambda: backend.write(
-        (r for gen in (organisations(n_orgs), people(n_people)) for r in gen), source="bench", batch_size=batch_size))
+    t_nodes = timed(
+        lambda: backend.write(
+            (r for gen in (organisations(n_orgs), people(n_people)) for r in gen), source="bench", batch_size=batch_size
+        )
+    )
     report = {}
-    t_rels = timed(lambda: report.setdefault("r", backend.write(postings(n, n_people, n_orgs), source="bench",
-                                                                  batch_size=batch_size)))
+    t_rels = timed(
+        lambda: report.setdefault(
+            "r", backend.write(postings(n, n_people, n_orgs), source="bench", batch_size=batch_size)
+        )
+    )
     assert report["r"].relationships_written == n and not report["r"].unresolved
     assert backend.count_nodes() == n and backend.count_relationships() == n
     return {
@@ -99,8 +107,10 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/ingest_throughput.json")
     args = parser.parse_args()
 
-    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-               "runs": []}
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "runs": [],
+    }
     for kind in args.backends:
         if kind == "neo4j" and not os.environ.get("NEO4J_URI"):
             print("neo4j: skipped (set NEO4J_URI and NEO4J_PASSWORD; start one with bash tools/neo4j-dev/run)")
@@ -131,8 +141,11 @@ def main() -> None:
             extra = ""
             if "naive" in row:
                 extra = f"  naive {row['naive']['relationships_per_s']:,}/s  ratio {row['batched_vs_naive']}x"
-            print(f"{kind:8s} n={n:>9,}  nodes {row['nodes_per_s']:>9,}/s  rels {row['relationships_per_s']:>9,}/s  "
-                  f"all {row['records_per_s']:>9,}/s  peak RSS {row['peak_rss_mb']} MB{extra}", flush=True)
+            print(
+                f"{kind:8s} n={n:>9,}  nodes {row['nodes_per_s']:>9,}/s  rels {row['relationships_per_s']:>9,}/s  "
+                f"all {row['records_per_s']:>9,}/s  peak RSS {row['peak_rss_mb']} MB{extra}",
+                flush=True,
+            )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -358,7 +358,9 @@ class Schema:
             }
 
         return {
-            "nodes": {n: {"key": t.key, "description": t.description, "properties": props(t)} for n, t in self.nodes.items()},
+            "nodes": {
+                n: {"key": t.key, "description": t.description, "properties": props(t)} for n, t in self.nodes.items()
+            },
             "relationships": {
                 n: {
                     "from": sorted(t.from_labels),

@@ -73,20 +73,20 @@ def _parse(obj: Any, schema: Schema) -> NodeRecord | EdgeRecord:
         raise ValueError("each line must be a JSON object")
     if "node" in obj:
         label = obj["node"]
-        element = schema.node(label)
+        node_type = schema.node(label)
         key = obj.get("key")
         if key is None:
             raise ValueError("a node needs a 'key'")
-        return NodeRecord(label, str(key), _typed(element, obj.get("props")))
+        return NodeRecord(label, str(key), _typed(node_type, obj.get("props")))
     if "rel" in obj:
-        element = schema.relationship(obj["rel"])
+        rel_type = schema.relationship(obj["rel"])
         ends = []
         for end in ("start", "end"):
             ref = obj.get(end)
             if not (isinstance(ref, list) and len(ref) == 2 and all(isinstance(x, str) for x in ref)):
                 raise ValueError(f"'{end}' must be [label, key]")
             ends.append(NodeRef(ref[0], ref[1]))
-        return EdgeRecord(element.name, ends[0], ends[1], _typed(element, obj.get("props")))
+        return EdgeRecord(rel_type.name, ends[0], ends[1], _typed(rel_type, obj.get("props")))
     raise ValueError("a line needs 'node' or 'rel'")
 
 
@@ -166,8 +166,12 @@ def load_graph_jsonl(
             report.rows_loaded += 1
     for edge in writer.report.unresolved:
         report.rows_loaded -= 1
-        missing = [str(ref) for ref in (edge.start, edge.end) if backend.count_nodes(ref.label) == 0
-                   or backend.nodes(ref.label, where={backend.schema.node(ref.label).key: ref.key}).empty]
+        missing = [
+            str(ref)
+            for ref in (edge.start, edge.end)
+            if backend.count_nodes(ref.label) == 0
+            or backend.nodes(ref.label, where={backend.schema.node(ref.label).key: ref.key}).empty
+        ]
         report.rejected.append(
             RejectedRow(str(path), lines[id(edge)], f"{edge.type}: no such node {', '.join(missing)}")
         )

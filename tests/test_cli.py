@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from click.testing import CliRunner
 
 from cli import main
-
 
 # The embedded backend unless a test says otherwise, whatever the caller's environment holds.
 CLEAN_ENV = {"NEO4J_URI": None, "LIANDONG_WORKSPACE": None}

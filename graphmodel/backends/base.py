@@ -73,7 +73,7 @@ class GraphPath:
 
     def __str__(self) -> str:
         parts = [str(self.nodes[0])]
-        for node, hop, nxt in zip(self.nodes, self.hops, self.nodes[1:]):
+        for node, hop, nxt in zip(self.nodes, self.hops, self.nodes[1:], strict=False):
             label = hop.type
             if hop.identity:
                 # Parallel relationships of one type differ by their key values.
@@ -226,9 +226,7 @@ class GraphBackend(ABC):
         """A batching upsert writer whose records are attributed to ``source``."""
         return GraphWriter(self, source, batch_size)
 
-    def write(
-        self, records: Iterable[NodeRecord | EdgeRecord], source: str, batch_size: int = 10_000
-    ) -> WriteReport:
+    def write(self, records: Iterable[NodeRecord | EdgeRecord], source: str, batch_size: int = 10_000) -> WriteReport:
         """Upsert ``records`` attributed to ``source``; nodes should come before their relationships."""
         with self.writer(source, batch_size) as w:
             w.add(records)
@@ -347,7 +345,8 @@ class GraphBackend(ABC):
 
         Examples
         --------
-        >>> g = backend.projection(["Company", "Tender"], ["BID_ON"], rel_properties=["amount", "won"])  # doctest: +SKIP
+        >>> g = backend.projection(["Company", "Tender"], ["BID_ON"],
+        ...                        rel_properties=["amount", "won"])  # doctest: +SKIP
         """
         labels = self.schema.labels(labels)
         rel_types = self.schema.rel_types(rel_types)
@@ -378,8 +377,16 @@ class GraphBackend(ABC):
             if not (rtype.from_labels & wanted and rtype.to_labels & wanted):
                 continue
             props_wanted = [p for p in rel_properties if p in rtype.properties]
-            rows = sorted(self._rel_rows(rel_type, {}), key=lambda r: (r[0], r[1], r[2], r[3], rtype.identity(
-                EdgeRecord(rel_type, NodeRef(r[0], r[1]), NodeRef(r[2], r[3]), r[4]))))
+            rows = sorted(
+                self._rel_rows(rel_type, {}),
+                key=lambda r: (
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    rtype.identity(EdgeRecord(rel_type, NodeRef(r[0], r[1]), NodeRef(r[2], r[3]), r[4])),
+                ),
+            )
             for sl, sk, el, ek, props, _ in rows:
                 if sl not in wanted or el not in wanted:
                     continue
@@ -470,9 +477,11 @@ class GraphBackend(ABC):
             return [GraphPath((start,), ())]
         from_start = math.ceil(max_hops / 2)
         from_end = max_hops - from_start
-        reverse: Direction = {"out": "in", "in": "out", "both": "both"}[direction]
+        opposite: dict[str, Direction] = {"out": "in", "in": "out", "both": "both"}
+        reverse = opposite[direction]
         hops: set[Hop] = set()
-        for origin, radius, dirn in ((start, from_start, direction), (end, from_end, reverse)):
+        searches: list[tuple[NodeRef, int, Direction]] = [(start, from_start, direction), (end, from_end, reverse)]
+        for origin, radius, dirn in searches:
             seen = {origin}
             frontier = [origin]
             for _ in range(radius):

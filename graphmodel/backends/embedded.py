@@ -188,24 +188,24 @@ class EmbeddedBackend(GraphBackend):
                 )
             if edges:
                 ids = self._node_ids(cur, {ref for e in edges for ref in (e.start, e.end)})
-                rows = []
-                for rec in edges:
-                    sid, eid = ids.get(rec.start), ids.get(rec.end)
+                rel_rows = []
+                for edge in edges:
+                    sid, eid = ids.get(edge.start), ids.get(edge.end)
                     if sid is None or eid is None:
-                        unresolved.append(rec)
+                        unresolved.append(edge)
                         continue
-                    rtype = self.schema.relationships[rec.type]
-                    rows.append((rec.type, sid, eid, rtype.identity(rec), _json(rtype.encode(rec.props))))
+                    rtype = self.schema.relationships[edge.type]
+                    rel_rows.append((edge.type, sid, eid, rtype.identity(edge), _json(rtype.encode(edge.props))))
                 cur.executemany(
                     "INSERT INTO rels (type, start_id, end_id, rel_key, props) VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT (type, start_id, end_id, rel_key) DO UPDATE "
                     "SET props = json_patch(rels.props, excluded.props)",
-                    rows,
+                    rel_rows,
                 )
                 cur.executemany(
                     "INSERT OR IGNORE INTO element_sources (source, kind, elem_id) SELECT ?, 'r', id FROM rels "
                     "WHERE type = ? AND start_id = ? AND end_id = ? AND rel_key = ?",
-                    ((source, t, s, e, k) for t, s, e, k, _ in rows),
+                    ((source, t, s, e, k) for t, s, e, k, _ in rel_rows),
                 )
         return unresolved
 
@@ -219,8 +219,9 @@ class EmbeddedBackend(GraphBackend):
             for i in range(0, len(keys), _CHUNK):
                 chunk = keys[i : i + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                for key, nid in cur.execute(f"SELECT key, id FROM nodes WHERE label = ? AND key IN ({marks})",
-                                            [label, *chunk]):
+                for key, nid in cur.execute(
+                    f"SELECT key, id FROM nodes WHERE label = ? AND key IN ({marks})", [label, *chunk]
+                ):
                     ids[NodeRef(label, key)] = nid
         return ids
 
@@ -243,7 +244,9 @@ class EmbeddedBackend(GraphBackend):
             )
             rels_detached = cur.execute("DELETE FROM rels WHERE id IN (SELECT id FROM detached)").rowcount
             cur.execute("DELETE FROM element_sources WHERE kind = 'r' AND elem_id IN (SELECT id FROM detached)")
-            nodes_sole = cur.execute("DELETE FROM nodes WHERE id IN (SELECT elem_id FROM sole WHERE kind = 'n')").rowcount
+            nodes_sole = cur.execute(
+                "DELETE FROM nodes WHERE id IN (SELECT elem_id FROM sole WHERE kind = 'n')"
+            ).rowcount
             kept_nodes, kept_rels = cur.execute(
                 "SELECT count(*) FILTER (WHERE kind = 'n'), count(*) FILTER (WHERE kind = 'r') "
                 "FROM element_sources WHERE source = ? AND (kind, elem_id) NOT IN (SELECT kind, elem_id FROM sole)",
@@ -255,7 +258,9 @@ class EmbeddedBackend(GraphBackend):
         return RetractReport(source, nodes_sole, rels_sole + rels_detached, kept_nodes, kept_rels)
 
     # ------------------------------------------------------------------- reads
-    def _where_sql(self, key_column: str | None, key_prop: str | None, where: Mapping[str, Any], element) -> tuple[str, list]:
+    def _where_sql(
+        self, key_column: str | None, key_prop: str | None, where: Mapping[str, Any], element
+    ) -> tuple[str, list]:
         clauses, params = [], []
         for prop, value in where.items():
             if key_prop is not None and prop == key_prop:
@@ -305,8 +310,9 @@ class EmbeddedBackend(GraphBackend):
             out.setdefault(elem_id, []).append(source)
         return out
 
-    def _expand(self, frontier: list[NodeRef], rel_types: list[str] | None, direction: Direction
-                ) -> Iterator[tuple[NodeRef, Hop]]:
+    def _expand(
+        self, frontier: list[NodeRef], rel_types: list[str] | None, direction: Direction
+    ) -> Iterator[tuple[NodeRef, Hop]]:
         type_sql = ""
         type_params: list[str] = []
         if rel_types is not None:
@@ -362,7 +368,9 @@ class _Transaction:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise BackendError(f"cannot start a write: {exc} (is another liandong writing to this workspace?)") from None
+            raise BackendError(
+                f"cannot start a write: {exc} (is another liandong writing to this workspace?)"
+            ) from None
         return self._db.cursor()
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -99,13 +99,17 @@ class Neo4jBackend(GraphBackend):
         super().__init__(schema)
         env = neo4j_settings_from_env()
         self.uri = uri or env["uri"]
-        self.user = user or env["user"]
+        self.user: str = user or env["user"] or "neo4j"
         self.database = database or env["database"]
         password = password if password is not None else env["password"]
         if not self.uri:
-            raise BackendUnavailable("no Neo4j address: pass --neo4j-uri or set NEO4J_URI (e.g. neo4j://127.0.0.1:7687)")
+            raise BackendUnavailable(
+                "no Neo4j address: pass --neo4j-uri or set NEO4J_URI (e.g. neo4j://127.0.0.1:7687)"
+            )
         if password is None:
-            raise AuthenticationFailed(f"no password for Neo4j at {self.uri}: set NEO4J_PASSWORD or pass --neo4j-password")
+            raise AuthenticationFailed(
+                f"no password for Neo4j at {self.uri}: set NEO4J_PASSWORD or pass --neo4j-password"
+            )
         scheme = self.uri.split("://", 1)[0].lower() if "://" in self.uri else ""
         if scheme not in _BOLT_SCHEMES:
             raise BackendError(
@@ -113,11 +117,11 @@ class Neo4jBackend(GraphBackend):
                 "or bolt://host:7687 (one server), with +s or +ssc for TLS"
             )
         try:
-            self._driver = GraphDatabase.driver(
-                self.uri, auth=(self.user, password), notifications_min_severity="OFF"
-            )
+            self._driver = GraphDatabase.driver(self.uri, auth=(self.user, password), notifications_min_severity="OFF")
         except (ValueError, nx_exc.ConfigurationError) as exc:
-            raise BackendError(f"{self.uri!r} is not a Neo4j address ({exc}); use neo4j://host:7687 or bolt://host:7687") from None
+            raise BackendError(
+                f"{self.uri!r} is not a Neo4j address ({exc}); use neo4j://host:7687 or bolt://host:7687"
+            ) from None
         with self._errors():
             self._driver.verify_connectivity()
         self._keyprops = {label: t.key for label, t in self.schema.nodes.items()}
@@ -153,7 +157,8 @@ class Neo4jBackend(GraphBackend):
             name = f"liandong_{label}_key"
             if name not in existing:
                 self._write(
-                    f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{_q(label)}) REQUIRE n.{_q(node_type.key)} IS UNIQUE"
+                    f"CREATE CONSTRAINT {name} IF NOT EXISTS "
+                    f"FOR (n:{_q(label)}) REQUIRE n.{_q(node_type.key)} IS UNIQUE"
                 )
             for prop in node_type.properties.values():
                 name = f"liandong_{label}_{prop.name}"
@@ -196,48 +201,47 @@ class Neo4jBackend(GraphBackend):
         for rec in nodes:
             node_groups.setdefault(rec.label, []).append(rec)
         edge_groups: dict[tuple[str, str, str], list[EdgeRecord]] = {}
-        for rec in edges:
-            edge_groups.setdefault((rec.type, rec.start.label, rec.end.label), []).append(rec)
+        for edge in edges:
+            edge_groups.setdefault((edge.type, edge.start.label, edge.end.label), []).append(edge)
 
         def work(tx: neo4j.ManagedTransaction) -> list[EdgeRecord]:
             for label, recs in node_groups.items():
                 key = self._keyprops[label]
                 clauses, params = self._columns(self.schema.nodes[label], recs, "n", skip=key)
                 tx.run(
-                    f"UNWIND range(0, size($k) - 1) AS i MERGE (n:{_q(label)} {{{_q(key)}: $k[i]}}) "
-                    f"SET {', '.join(clauses)}",
-                    k=[r.key for r in recs],
-                    source=source,
-                    **params,
+                    f"UNWIND range(0, size($k) - 1) AS i MERGE (n:{_q(label)} {{{_q(key)}: $k[i]}}) SET "
+                    + ", ".join(clauses),
+                    {"k": [r.key for r in recs], "source": source, **params},
                 ).consume()
             unresolved: list[EdgeRecord] = []
-            for (rel_type, start_label, end_label), recs in edge_groups.items():
+            for (rel_type, start_label, end_label), group in edge_groups.items():
                 rtype = self.schema.relationships[rel_type]
-                clauses, params = self._columns(rtype, recs, "r")
+                clauses, params = self._columns(rtype, group, "r")
                 if rtype.key:
-                    params["rk"] = [rtype.identity(r) for r in recs]
+                    params["rk"] = [rtype.identity(e) for e in group]
                 match = (
                     f"UNWIND range(0, size($s) - 1) AS i "
                     f"MATCH (a:{_q(start_label)} {{{_q(self._keyprops[start_label])}: $s[i]}}) "
                     f"MATCH (b:{_q(end_label)} {{{_q(self._keyprops[end_label])}: $e[i]}}) "
                 )
-                ends = {"s": [r.start.key for r in recs], "e": [r.end.key for r in recs]}
+                ends: dict[str, Any] = {"s": [e.start.key for e in group], "e": [e.end.key for e in group]}
                 keyed = " {rel_key: $rk[i]}" if rtype.key else ""
                 written = tx.run(
-                    match + f"MERGE (a)-[r:{_q(rel_type)}{keyed}]->(b) SET {', '.join(clauses)} RETURN count(*) AS n",
-                    source=source,
-                    **ends,
-                    **params,
-                ).single()["n"]
-                if written < len(recs):
+                    match
+                    + f"MERGE (a)-[r:{_q(rel_type)}{keyed}]->(b) SET "
+                    + ", ".join(clauses)
+                    + " RETURN count(*) AS n",
+                    {"source": source, **ends, **params},
+                ).single(strict=True)["n"]
+                if written < len(group):
                     missing = tx.run(
                         "UNWIND range(0, size($s) - 1) AS i "
                         f"OPTIONAL MATCH (a:{_q(start_label)} {{{_q(self._keyprops[start_label])}: $s[i]}}) "
                         f"OPTIONAL MATCH (b:{_q(end_label)} {{{_q(self._keyprops[end_label])}: $e[i]}}) "
                         "WITH i, a, b WHERE a IS NULL OR b IS NULL RETURN collect(i) AS missing",
-                        **ends,
-                    ).single()["missing"]
-                    unresolved.extend(recs[i] for i in missing)
+                        ends,
+                    ).single(strict=True)["missing"]
+                    unresolved.extend(group[i] for i in missing)
             return unresolved
 
         with self._errors(), self._driver.session(database=self.database) as session:
@@ -316,8 +320,9 @@ class Neo4jBackend(GraphBackend):
             props.pop("rel_key", None)
             yield rec["al"], rec["ak"], rec["bl"], rec["bk"], props, sources
 
-    def _expand(self, frontier: list[NodeRef], rel_types: list[str] | None, direction: Direction
-                ) -> Iterator[tuple[NodeRef, Hop]]:
+    def _expand(
+        self, frontier: list[NodeRef], rel_types: list[str] | None, direction: Direction
+    ) -> Iterator[tuple[NodeRef, Hop]]:
         if rel_types is not None and not rel_types:
             return
         types = (":" + "|".join(_q(t) for t in rel_types)) if rel_types else ""
@@ -340,10 +345,13 @@ class Neo4jBackend(GraphBackend):
 
     def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
         # Count-store lookups, one query for all labels and types.
-        parts = [f"MATCH (n:{_q(label)}) RETURN 'n' AS kind, {label!r} AS name, count(n) AS c"
-                 for label in self.schema.nodes]
-        parts += [f"MATCH ()-[r:{_q(t)}]->() RETURN 'r' AS kind, {t!r} AS name, count(r) AS c"
-                  for t in self.schema.relationships]
+        parts = [
+            f"MATCH (n:{_q(label)}) RETURN 'n' AS kind, {label!r} AS name, count(n) AS c" for label in self.schema.nodes
+        ]
+        parts += [
+            f"MATCH ()-[r:{_q(rel_type)}]->() RETURN 'r' AS kind, {rel_type!r} AS name, count(r) AS c"
+            for rel_type in self.schema.relationships
+        ]
         records = self._read("CALL { " + " UNION ALL ".join(parts) + " } RETURN kind, name, c")
         nodes = {r["name"]: r["c"] for r in records if r["kind"] == "n"}
         rels = {r["name"]: r["c"] for r in records if r["kind"] == "r"}

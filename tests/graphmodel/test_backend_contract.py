@@ -26,6 +26,7 @@ def rel(type_, start, end, **props):
 
 # ---------------------------------------------------------------- upserts
 
+
 def test_upsert_twice_changes_nothing(backend):
     records = [
         org("330000", "中共浙江省委", "province", region_code="330000"),
@@ -33,11 +34,17 @@ def test_upsert_twice_changes_nothing(backend):
         rel("PART_OF", ("Organisation", "330600"), ("Organisation", "330000")),
     ]
     first = backend.write(records, source="roster.xlsx")
-    before = (backend.stats(), backend.nodes("Organisation", include_sources=True).to_dict("records"),
-              backend.relationships("PART_OF", include_sources=True).to_dict("records"))
+    before = (
+        backend.stats(),
+        backend.nodes("Organisation", include_sources=True).to_dict("records"),
+        backend.relationships("PART_OF", include_sources=True).to_dict("records"),
+    )
     second = backend.write(records, source="roster.xlsx")
-    after = (backend.stats(), backend.nodes("Organisation", include_sources=True).to_dict("records"),
-             backend.relationships("PART_OF", include_sources=True).to_dict("records"))
+    after = (
+        backend.stats(),
+        backend.nodes("Organisation", include_sources=True).to_dict("records"),
+        backend.relationships("PART_OF", include_sources=True).to_dict("records"),
+    )
     assert before == after
     assert after[0] == {"nodes": {"Organisation": 2}, "relationships": {"PART_OF": 1}}
     assert after[1][0]["source_ids"] == ["roster.xlsx"]
@@ -70,8 +77,14 @@ def test_keyed_relationships_are_parallel_unkeyed_are_not(backend):
             rel("SERVES_AT", ("Person", "p1"), ("Organisation", "o1"), post="副主任", start_date=D(2018, 3, 1)),
             rel("SERVES_AT", ("Person", "p1"), ("Organisation", "o1"), post="主任", start_date=D(2023, 1, 1)),
             # Same post and start again: the same relationship, updated.
-            rel("SERVES_AT", ("Person", "p1"), ("Organisation", "o1"), post="主任", start_date=D(2023, 1, 1),
-                leading=True),
+            rel(
+                "SERVES_AT",
+                ("Person", "p1"),
+                ("Organisation", "o1"),
+                post="主任",
+                start_date=D(2023, 1, 1),
+                leading=True,
+            ),
             # A post without a start date is its own identity, not an error.
             rel("SERVES_AT", ("Person", "p1"), ("Organisation", "o1"), post="党组书记"),
         ],
@@ -90,8 +103,10 @@ def test_keyed_relationships_are_parallel_unkeyed_are_not(backend):
 def test_relationship_to_missing_node_is_reported_not_invented(backend):
     backend.write([org("o1", "甲")], source="s")
     report = backend.write(
-        [rel("PART_OF", ("Organisation", "o1"), ("Organisation", "nowhere")),
-         rel("PART_OF", ("Organisation", "o1"), ("Organisation", "o1"))],
+        [
+            rel("PART_OF", ("Organisation", "o1"), ("Organisation", "nowhere")),
+            rel("PART_OF", ("Organisation", "o1"), ("Organisation", "o1")),
+        ],
         source="s",
     )
     assert [(e.start.key, e.end.key) for e in report.unresolved] == [("o1", "nowhere")]
@@ -101,21 +116,19 @@ def test_relationship_to_missing_node_is_reported_not_invented(backend):
 
 
 def test_invalid_records_are_refused_before_anything_is_written(backend):
-    with pytest.raises(ValidationError) as err:
-        with backend.writer("s") as w:
-            w.add_node(org("o1", "甲"))
-            w.add_node(NodeRecord("Organisation", "o2", {"name": "乙", "tier": "galaxy"}))
+    with pytest.raises(ValidationError) as err, backend.writer("s") as w:
+        w.add_node(org("o1", "甲"))
+        w.add_node(NodeRecord("Organisation", "o2", {"name": "乙", "tier": "galaxy"}))
     assert "tier" in err.value.errors
     # The writer failed inside its block: the partial batch is dropped whole.
     assert backend.count_nodes() == 0
 
 
 def test_writer_commits_whole_batches_and_drops_the_partial_one(backend):
-    with pytest.raises(RuntimeError):
-        with backend.writer("s", batch_size=3) as w:
-            for i in range(7):
-                w.add_node(org(f"o{i}", f"单位{i}"))
-            raise RuntimeError("crash mid-ingest")
+    with pytest.raises(RuntimeError), backend.writer("s", batch_size=3) as w:
+        for i in range(7):
+            w.add_node(org(f"o{i}", f"单位{i}"))
+        raise RuntimeError("crash mid-ingest")
     assert backend.count_nodes("Organisation") == 6
     w2 = backend.writer("s")
     w2.close()
@@ -127,8 +140,9 @@ def test_large_batch_of_100k_records(backend):
     n = 50_000
     nodes = (NodeRecord("Company", f"c{i:06d}", {"name": f"公司{i}", "registered_capital": float(i)}) for i in range(n))
     backend.write(nodes, source="bulk", batch_size=100_000)
-    edges = (rel("SHAREHOLDER_OF", ("Company", f"c{i:06d}"), ("Company", f"c{(i + 1) % n:06d}"), share=0.5)
-             for i in range(n))
+    edges = (
+        rel("SHAREHOLDER_OF", ("Company", f"c{i:06d}"), ("Company", f"c{(i + 1) % n:06d}"), share=0.5) for i in range(n)
+    )
     report = backend.write(edges, source="bulk", batch_size=100_000)
     assert report.relationships_written == n and report.batches == 1
     assert backend.count_nodes("Company") == n
@@ -140,17 +154,26 @@ def test_large_batch_of_100k_records(backend):
 
 # -------------------------------------------------------------- retraction
 
+
 def test_retract_source_removes_only_what_it_alone_asserted(backend):
     backend.write(
-        [org("prov", "省委", "province"), org("city", "市委", "city"), org("only-a", "甲独有"),
-         rel("PART_OF", ("Organisation", "city"), ("Organisation", "prov")),
-         rel("PART_OF", ("Organisation", "only-a"), ("Organisation", "city"))],
+        [
+            org("prov", "省委", "province"),
+            org("city", "市委", "city"),
+            org("only-a", "甲独有"),
+            rel("PART_OF", ("Organisation", "city"), ("Organisation", "prov")),
+            rel("PART_OF", ("Organisation", "only-a"), ("Organisation", "city")),
+        ],
         source="a",
     )
     backend.write(
-        [org("prov", "省委", "province"), org("city", "市委", "city"), org("only-b", "乙独有"),
-         rel("PART_OF", ("Organisation", "city"), ("Organisation", "prov")),
-         rel("PART_OF", ("Organisation", "only-b"), ("Organisation", "only-a"))],
+        [
+            org("prov", "省委", "province"),
+            org("city", "市委", "city"),
+            org("only-b", "乙独有"),
+            rel("PART_OF", ("Organisation", "city"), ("Organisation", "prov")),
+            rel("PART_OF", ("Organisation", "only-b"), ("Organisation", "only-a")),
+        ],
         source="b",
     )
     report = backend.retract_source("a")
@@ -181,13 +204,13 @@ def test_corrected_file_replaces_its_earlier_version(backend):
 # ------------------------------------------------------- text and types
 
 TRICKY = [
-    "浙江省　供销合作社（联合社）",          # full-width space and brackets
-    "ＡＢＣ１２３－义乌",                      # full-width Latin letters and digits
-    "'}) DETACH DELETE n //",                  # Cypher injection attempt, stored literally
-    "Robert'); DROP TABLE nodes;--",           # SQL injection attempt, stored literally
+    "浙江省　供销合作社（联合社）",  # full-width space and brackets
+    "ＡＢＣ１２３－义乌",  # full-width Latin letters and digits
+    "'}) DETACH DELETE n //",  # Cypher injection attempt, stored literally
+    "Robert'); DROP TABLE nodes;--",  # SQL injection attempt, stored literally
     'quote " backslash \\ newline\nend',
     "𠀀𪚥 emoji 🏛️ and combining é",
-    "$.name",                                  # looks like a JSON path
+    "$.name",  # looks like a JSON path
 ]
 
 
@@ -202,8 +225,14 @@ def test_text_is_stored_literally_and_found_by_filter(backend, text):
 
 def test_keys_with_chinese_and_full_width_characters(backend):
     key = "义乌市稠城街道工人北路１０８８号"
-    backend.write([NodeRecord("Address", key, {"text": key}), NodeRecord("Company", "公司甲", {"name": "公司甲"}),
-                   rel("HAS_ADDRESS", ("Company", "公司甲"), ("Address", key))], source="s")
+    backend.write(
+        [
+            NodeRecord("Address", key, {"text": key}),
+            NodeRecord("Company", "公司甲", {"name": "公司甲"}),
+            rel("HAS_ADDRESS", ("Company", "公司甲"), ("Address", key)),
+        ],
+        source="s",
+    )
     assert backend.relationships("HAS_ADDRESS")["end_key"].tolist() == [key]
     assert backend.neighbourhood(("Address", key))["key"].tolist() == ["公司甲"]
 
@@ -222,9 +251,13 @@ def test_every_property_type_round_trips(types_backend):
         "days": [D(2020, 1, 31), D(1999, 12, 31)],
         "colour": "red",
     }
-    types_backend.write([NodeRecord("Thing", "t1", props),
-                         NodeRecord("Thing", "t2", {"moment": dt.datetime(2023, 1, 2, 3, 4, 5), "weight": 3})],
-                        source="s")
+    types_backend.write(
+        [
+            NodeRecord("Thing", "t1", props),
+            NodeRecord("Thing", "t2", {"moment": dt.datetime(2023, 1, 2, 3, 4, 5), "weight": 3}),
+        ],
+        source="s",
+    )
     rows = {r["thing_id"]: r for r in types_backend.nodes("Thing").to_dict("records")}
     got = rows["t1"]
     for name, value in props.items():
@@ -239,25 +272,48 @@ def test_every_property_type_round_trips(types_backend):
 
 def test_relationship_properties_and_identity_types(types_backend):
     types_backend.write(
-        [NodeRecord("Thing", "a"), NodeRecord("Thing", "b"), NodeRecord("Box", "x"),
-         EdgeRecord("LINKS", NodeRef("Thing", "a"), NodeRef("Thing", "b"), {"weight": 1.5, "since": D(2021, 2, 3)}),
-         EdgeRecord("HOLDS", NodeRef("Box", "x"), NodeRef("Thing", "a"), {"slot": 1}),
-         EdgeRecord("HOLDS", NodeRef("Box", "x"), NodeRef("Thing", "a"), {"slot": 2}),
-         EdgeRecord("HOLDS", NodeRef("Box", "x"), NodeRef("Box", "x"), {"slot": 1})],
+        [
+            NodeRecord("Thing", "a"),
+            NodeRecord("Thing", "b"),
+            NodeRecord("Box", "x"),
+            EdgeRecord("LINKS", NodeRef("Thing", "a"), NodeRef("Thing", "b"), {"weight": 1.5, "since": D(2021, 2, 3)}),
+            EdgeRecord("HOLDS", NodeRef("Box", "x"), NodeRef("Thing", "a"), {"slot": 1}),
+            EdgeRecord("HOLDS", NodeRef("Box", "x"), NodeRef("Thing", "a"), {"slot": 2}),
+            EdgeRecord("HOLDS", NodeRef("Box", "x"), NodeRef("Box", "x"), {"slot": 1}),
+        ],
         source="s",
     )
     links = types_backend.relationships("LINKS").to_dict("records")
-    assert links == [{"start_label": "Thing", "start_key": "a", "end_label": "Thing", "end_key": "b",
-                      "weight": 1.5, "since": D(2021, 2, 3)}]
+    assert links == [
+        {
+            "start_label": "Thing",
+            "start_key": "a",
+            "end_label": "Thing",
+            "end_key": "b",
+            "weight": 1.5,
+            "since": D(2021, 2, 3),
+        }
+    ]
     holds = types_backend.relationships("HOLDS")
     assert holds[["end_label", "slot"]].values.tolist() == [["Box", 1], ["Thing", 1], ["Thing", 2]]
 
 
 def test_filters(types_backend):
     types_backend.write(
-        [NodeRecord("Thing", f"t{i}", {"count": i, "flag": i % 2 == 0, "day": D(2024, 1, i + 1),
-                                       "colour": "red" if i < 2 else "green", "weight": i / 2})
-         for i in range(5)],
+        [
+            NodeRecord(
+                "Thing",
+                f"t{i}",
+                {
+                    "count": i,
+                    "flag": i % 2 == 0,
+                    "day": D(2024, 1, i + 1),
+                    "colour": "red" if i < 2 else "green",
+                    "weight": i / 2,
+                },
+            )
+            for i in range(5)
+        ],
         source="s",
     )
     by = types_backend.nodes
@@ -285,11 +341,13 @@ def test_unknown_names_never_reach_the_database(backend):
     with pytest.raises(SchemaError):
         backend.projection(["Nope"], ["PART_OF"])
     with pytest.raises(ValidationError):
-        backend.write([NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "source_ids": ["forged"]})],
-                      source="s")
+        backend.write(
+            [NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "source_ids": ["forged"]})], source="s"
+        )
 
 
 # ---------------------------------------------- projections and paths
+
 
 def _procurement_graph(backend):
     # A county tender: its buyer, three bidders, one winner; a cadre at the buyer
@@ -297,11 +355,15 @@ def _procurement_graph(backend):
     # and an unrelated cadre and tender that must not show up.
     backend.write(
         [
-            org("cgw", "义乌市城管委"), org("edu", "义乌市教育局"),
-            person("li", "李明华"), person("chen", "陈美玲"), person("wu", "吴无关"),
+            org("cgw", "义乌市城管委"),
+            org("edu", "义乌市教育局"),
+            person("li", "李明华"),
+            person("chen", "陈美玲"),
+            person("wu", "吴无关"),
             NodeRecord("Tender", "t1", {"title": "环卫一体化", "budget": 4.5e7}),
             NodeRecord("Tender", "t2", {"title": "校舍维修"}),
-            NodeRecord("Company", "c1", {"name": "洁城环境"}), NodeRecord("Company", "c2", {"name": "美洁物业"}),
+            NodeRecord("Company", "c1", {"name": "洁城环境"}),
+            NodeRecord("Company", "c2", {"name": "美洁物业"}),
             NodeRecord("Company", "c3", {"name": "绿源环卫"}),
             rel("ISSUED", ("Organisation", "cgw"), ("Tender", "t1")),
             rel("ISSUED", ("Organisation", "edu"), ("Tender", "t2")),
@@ -320,8 +382,9 @@ def _procurement_graph(backend):
 
 def test_projection_to_networkx(backend):
     _procurement_graph(backend)
-    g = backend.projection(["Company", "Tender"], ["BID_ON", "ISSUED"], node_properties=["name"],
-                           rel_properties=["amount", "won"])
+    g = backend.projection(
+        ["Company", "Tender"], ["BID_ON", "ISSUED"], node_properties=["name"], rel_properties=["amount", "won"]
+    )
     assert isinstance(g, nx.MultiDiGraph)
     # ISSUED starts at an Organisation, which is not projected: no such edges.
     assert g.number_of_nodes() == 5 and g.number_of_edges() == 4
@@ -330,7 +393,8 @@ def test_projection_to_networkx(backend):
     edge = g.get_edge_data(NodeRef("Company", "c1"), NodeRef("Tender", "t1"))[0]
     assert edge == {"type": "BID_ON", "amount": 4.38e7, "won": True}
     co_bid = nx.bipartite.weighted_projected_graph(
-        nx.Graph(g.to_undirected(as_view=False)), [n for n, d in g.nodes(data=True) if d["label"] == "Company"])
+        nx.Graph(g.to_undirected(as_view=False)), [n for n, d in g.nodes(data=True) if d["label"] == "Company"]
+    )
     assert sorted(tuple(sorted(k.key for k in e)) for e in co_bid.edges) == [("c1", "c2"), ("c1", "c3"), ("c2", "c3")]
     simple = backend.projection(["Company", "Tender"], ["BID_ON"], directed=False, multigraph=False)
     assert type(simple) is nx.Graph and simple.number_of_edges() == 4
@@ -339,8 +403,12 @@ def test_projection_to_networkx(backend):
 def test_neighbourhood(backend):
     _procurement_graph(backend)
     one = backend.neighbourhood(("Tender", "t1"), depth=1)
-    assert one.values.tolist() == [["Company", "c1", 1], ["Company", "c2", 1], ["Company", "c3", 1],
-                                   ["Organisation", "cgw", 1]]
+    assert one.values.tolist() == [
+        ["Company", "c1", 1],
+        ["Company", "c2", 1],
+        ["Company", "c3", 1],
+        ["Organisation", "cgw", 1],
+    ]
     two = backend.neighbourhood(("Tender", "t1"), rel_types=["BID_ON", "OFFICER_OF"], depth=2)
     assert two.values.tolist()[-2:] == [["Person", "chen", 2], ["Tender", "t2", 2]]
     out_only = backend.neighbourhood(("Company", "c3"), direction="out")

@@ -15,11 +15,46 @@ SCHEMA = load_schema()
 
 def test_every_domain_label_and_type_is_declared():
     # domain.md, "The graph": nodes and relationships the engine must hold.
-    labels = {"Organisation", "Person", "Tour", "Round", "Team", "Finding", "ProblemCategory", "Lead", "Transfer",
-              "Rectification", "Case", "Company", "Tender", "Address", "Phone", "Source", "Declaration"}
-    types = {"PART_OF", "SERVES_AT", "INSPECTED", "FOUND", "CONCERNS", "IN_CATEGORY", "RELAYED_TO",
-             "TRANSFERRED_TO", "RECTIFIES", "RESULTED_IN", "BID_ON", "ISSUED", "OFFICER_OF", "SHAREHOLDER_OF",
-             "RELATIVE_OF", "HAS_ADDRESS", "HAS_PHONE", "MEMBER_OF", "SAME_AS"}
+    labels = {
+        "Organisation",
+        "Person",
+        "Tour",
+        "Round",
+        "Team",
+        "Finding",
+        "ProblemCategory",
+        "Lead",
+        "Transfer",
+        "Rectification",
+        "Case",
+        "Company",
+        "Tender",
+        "Address",
+        "Phone",
+        "Source",
+        "Declaration",
+    }
+    types = {
+        "PART_OF",
+        "SERVES_AT",
+        "INSPECTED",
+        "FOUND",
+        "CONCERNS",
+        "IN_CATEGORY",
+        "RELAYED_TO",
+        "TRANSFERRED_TO",
+        "RECTIFIES",
+        "RESULTED_IN",
+        "BID_ON",
+        "ISSUED",
+        "OFFICER_OF",
+        "SHAREHOLDER_OF",
+        "RELATIVE_OF",
+        "HAS_ADDRESS",
+        "HAS_PHONE",
+        "MEMBER_OF",
+        "SAME_AS",
+    }
     assert labels <= set(SCHEMA.nodes)
     assert types <= set(SCHEMA.relationships)
 
@@ -43,21 +78,29 @@ def test_enums_carry_chinese_labels():
     [
         (NodeRecord("Organisation", "o", {"tier": "city"}), "name", "required"),
         (NodeRecord("Organisation", "o", {"name": "x", "tier": "town"}), "tier", "not one of"),
-        (NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "region_code": "33060"}), "region_code",
-         "pattern"),
+        (
+            NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "region_code": "33060"}),
+            "region_code",
+            "pattern",
+        ),
         (NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "colour": "red"}), "colour", "not a property"),
         (NodeRecord("Organisation", "o", {"name": 5, "tier": "city"}), "name", "expected text"),
         (NodeRecord("Organisation", "", {"name": "x", "tier": "city"}), "org_id", "non-empty"),
         (NodeRecord("Organisation", "o", {"name": "x\x00", "tier": "city"}), "name", "NUL"),
-        (NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "established": dt.datetime(2020, 1, 1)}),
-         "established", "expected a date"),
+        (
+            NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "established": dt.datetime(2020, 1, 1)}),
+            "established",
+            "expected a date",
+        ),
         (NodeRecord("Finding", "f", {"amount": float("nan")}), "amount", "not finite"),
-        (NodeRecord("Round", "r", {"name": "x", "level": "city", "end_date": "2023-01-01"}), "end_date",
-         "expected a date"),
+        (
+            NodeRecord("Round", "r", {"name": "x", "level": "city", "end_date": "2023-01-01"}),
+            "end_date",
+            "expected a date",
+        ),
         (NodeRecord("Declaration", "d", {"year": True}), "year", "expected an integer"),
         (NodeRecord("Declaration", "d", {"year": 2**64}), "year", "64-bit"),
-        (NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "source_ids": ["s"]}), "source_ids",
-         "reserved"),
+        (NodeRecord("Organisation", "o", {"name": "x", "tier": "city", "source_ids": ["s"]}), "source_ids", "reserved"),
         (NodeRecord("Organisation", "o", {"org_id": "other", "name": "x", "tier": "city"}), "org_id", "record key"),
     ],
 )
@@ -71,10 +114,23 @@ def test_node_validation_names_the_property(record, prop, fragment):
 
 
 def test_valid_records_have_no_errors():
-    assert SCHEMA.validate(NodeRecord("Organisation", "o", {"name": "中共义乌市委", "tier": "county",
-                                                            "region_code": "330782"})) == {}
-    assert SCHEMA.validate(EdgeRecord("SERVES_AT", NodeRef("Person", "p"), NodeRef("Organisation", "o"),
-                                      {"post": "主任", "start_date": dt.date(2023, 1, 1)})) == {}
+    assert (
+        SCHEMA.validate(
+            NodeRecord("Organisation", "o", {"name": "中共义乌市委", "tier": "county", "region_code": "330782"})
+        )
+        == {}
+    )
+    assert (
+        SCHEMA.validate(
+            EdgeRecord(
+                "SERVES_AT",
+                NodeRef("Person", "p"),
+                NodeRef("Organisation", "o"),
+                {"post": "主任", "start_date": dt.date(2023, 1, 1)},
+            )
+        )
+        == {}
+    )
     assert SCHEMA.validate(NodeRecord("Company", "c", {"name": "x", "uscc": "91330782MA2E0B1X1K"})) == {}
 
 
@@ -84,8 +140,7 @@ def test_valid_records_have_no_errors():
         (EdgeRecord("PART_OF", NodeRef("Person", "p"), NodeRef("Organisation", "o")), "(start)", "cannot start"),
         (EdgeRecord("BID_ON", NodeRef("Company", "c"), NodeRef("Organisation", "o")), "(end)", "cannot end"),
         (EdgeRecord("SERVES_AT", NodeRef("Person", "p"), NodeRef("Organisation", "o")), "post", "required"),
-        (EdgeRecord("SAME_AS", NodeRef("Person", "p"), NodeRef("Company", "c"), {"score": 0.9}), "(end)",
-         "one label"),
+        (EdgeRecord("SAME_AS", NodeRef("Person", "p"), NodeRef("Company", "c"), {"score": 0.9}), "(end)", "one label"),
         (EdgeRecord("BID_ON", NodeRef("Company", "c"), NodeRef("Tender", "t"), {"won": "yes"}), "won", "true/false"),
         (EdgeRecord("NOT_A_TYPE", NodeRef("Company", "c"), NodeRef("Tender", "t")), "(type)", "unknown"),
     ],
@@ -105,14 +160,18 @@ def test_unknown_label_is_an_error_not_a_crash():
     "doc, fragment",
     [
         ("nodes: {bad_label: {key: k, properties: {k: {type: string}}}}", "CamelCase"),
-        ("nodes: {A: {key: k, properties: {k: {type: string}}}}\nrelationships: {badType: {from: [A], to: [A]}}",
-         "CONST_CASE"),
+        (
+            "nodes: {A: {key: k, properties: {k: {type: string}}}}\nrelationships: {badType: {from: [A], to: [A]}}",
+            "CONST_CASE",
+        ),
         ("nodes: {A: {key: k, properties: {k: {type: string}, BadProp: {type: int}}}}", "snake_case"),
         ("nodes: {A: {key: k, properties: {k: {type: string}, n: {type: decimal}}}}", "type must be"),
         ("nodes: {A: {key: missing, properties: {k: {type: string}}}}", "key property"),
         ("nodes: {A: {key: k, properties: {k: {type: int}}}}", "key properties are text"),
-        ("nodes: {A: {key: k, properties: {k: {type: string}}}}\nrelationships: {R: {from: [A], to: [B]}}",
-         "undeclared labels"),
+        (
+            "nodes: {A: {key: k, properties: {k: {type: string}}}}\nrelationships: {R: {from: [A], to: [B]}}",
+            "undeclared labels",
+        ),
         ("nodes: {A: {key: k, properties: {k: {type: string}, source_ids: {type: string}}}}", "reserved"),
         ("nodes: {A: {key: k, properties: {k: {type: string}, n: {type: int, enum: [1]}}}}", "enum"),
     ],

@@ -8,8 +8,9 @@ from ingest import load_graph_jsonl
 
 
 def _write(path, rows):
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
 
 
 GOOD = [
@@ -21,15 +22,19 @@ GOOD = [
 
 def test_every_line_is_loaded_or_reported(backend, tmp_path):
     path = tmp_path / "mixed.jsonl"
-    _write(path, GOOD + [
-        "{not json",
-        {"node": "Organisation", "key": "bad", "props": {"name": "x", "tier": "galaxy"}},
-        {"node": "Planet", "key": "p"},
-        {"rel": "PART_OF", "start": ["Organisation", "sy"], "end": ["Organisation", "nowhere"]},
-        {"node": "Organisation", "key": "d", "props": {"name": "x", "tier": "city", "established": "2023年5月1日"}},
-        "",
-        [1, 2],
-    ])
+    _write(
+        path,
+        GOOD
+        + [
+            "{not json",
+            {"node": "Organisation", "key": "bad", "props": {"name": "x", "tier": "galaxy"}},
+            {"node": "Planet", "key": "p"},
+            {"rel": "PART_OF", "start": ["Organisation", "sy"], "end": ["Organisation", "nowhere"]},
+            {"node": "Organisation", "key": "d", "props": {"name": "x", "tier": "city", "established": "2023年5月1日"}},
+            "",
+            [1, 2],
+        ],
+    )
     report = load_graph_jsonl(backend, path)
     assert report.rows_read == 9
     assert report.rows_loaded == 3
@@ -54,8 +59,11 @@ def test_reloading_is_idempotent_and_a_changed_file_replaces_the_old(backend, tm
     again = load_graph_jsonl(backend, path)
     assert again.skipped_unchanged and again.rows_loaded == first.rows_loaded == 3
     assert backend.count_nodes("Organisation") == 2 and backend.count_relationships() == 1
-    corrected = [GOOD[0], {"node": "Organisation", "key": "yc", "props": {"name": "越城区委", "tier": "county"}},
-                 {"rel": "PART_OF", "start": ["Organisation", "yc"], "end": ["Organisation", "sx"]}]
+    corrected = [
+        GOOD[0],
+        {"node": "Organisation", "key": "yc", "props": {"name": "越城区委", "tier": "county"}},
+        {"rel": "PART_OF", "start": ["Organisation", "yc"], "end": ["Organisation", "sx"]},
+    ]
     _write(path, corrected)
     third = load_graph_jsonl(backend, path)
     assert third.replaced_previous
@@ -69,6 +77,7 @@ def test_a_load_cut_off_is_finished_by_running_it_again(backend, tmp_path):
     _write(path, rows)
     # Simulate a crash after two committed batches: records written, no Source marker.
     from graphmodel import NodeRecord
+
     backend.write([NodeRecord("Phone", f"{i:011d}") for i in range(200)], source="big.jsonl", batch_size=100)
     report = load_graph_jsonl(backend, path, batch_size=100)
     assert not report.skipped_unchanged and report.rows_loaded == 250
