@@ -131,7 +131,7 @@ def test_valid_records_have_no_errors():
         )
         == {}
     )
-    assert SCHEMA.validate(NodeRecord("Company", "c", {"name": "x", "uscc": "91330782MA2E0B1X1K"})) == {}
+    assert SCHEMA.validate(NodeRecord("Company", "c", {"name": "x", "uscc": "91330782MA2E0B1X1T"})) == {}
 
 
 @pytest.mark.parametrize(
