@@ -1,1 +1,78 @@
-"""Synthetic tier exports with planted patterns and the truth about them (``liandong generate``)."""
+"""Synthetic tier exports with planted patterns and the truth about them (``liandong generate``).
+
+Real inspection data is secret, so liandong makes its own: a true world
+(:mod:`.world`, :mod:`.activity`), the answers detectors should find in it
+(:mod:`.truth`), and the files each tier's office would export about it, mess
+included (:mod:`.render`).
+
+Examples
+--------
+>>> from ingest.generator import generate
+>>> report = generate("tiny", seed=1, out="/tmp/liandong-tiny")   # doctest: +SKIP
+>>> report.files["truth.json"]                                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .render import render
+from .scales import SCALES, Scale
+from .truth import compute_truth
+from .world import build_world
+
+__all__ = ["generate", "GenerateReport", "SCALES", "Scale"]
+
+
+@dataclass(frozen=True)
+class GenerateReport:
+    """What :func:`generate` wrote: files with their row counts, and headline sizes of the world."""
+
+    out: Path
+    files: dict[str, int]
+    sizes: dict[str, int]
+
+
+def generate(scale: str | Scale, seed: int, out: str | Path, province_code: str = "330000") -> GenerateReport:
+    """Generate one world, write its tier exports and ``truth.json`` into ``out``.
+
+    Parameters
+    ----------
+    scale : {"tiny", "small", "province"} or Scale
+    seed : int
+        The same seed writes the same files.
+    out : path
+        Folder to write into (created if missing).
+    province_code : str
+        Which province's real cities and counties to use (GB/T 2260).
+
+    Returns
+    -------
+    GenerateReport
+    """
+    if isinstance(scale, str):
+        if scale not in SCALES:
+            raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+        scale = SCALES[scale]
+    out = Path(out)
+    world = build_world(scale, seed, province_code)
+    report = render(world, out, seed)
+    truth: dict[str, Any] = compute_truth(world)
+    truth["entities"] = {kind: rows for kind, rows in sorted(report.entities.items())}
+    (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    files = dict(sorted(report.files.items()))
+    files["truth.json"] = 1
+    sizes = {
+        "organisations": len(world.orgs),
+        "people": len(world.people),
+        "companies": len(world.companies),
+        "tenders": len(world.tenders),
+        "bids": sum(len(t.bids) for t in world.tenders.values()),
+        "tours": len(world.tours),
+        "findings": len(world.findings),
+        "leads": len(world.leads),
+    }
+    return GenerateReport(out, files, sizes)
