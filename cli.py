@@ -315,6 +315,104 @@ def ingest(
         sys.exit(3)
 
 
+@main.group()
+def entities() -> None:
+    """Entity resolution: link records of one organisation, person or company.
+
+    \b
+    Example:
+      liandong --workspace ./ws entities resolve
+      liandong --workspace ./ws entities evaluate ./exports
+    """
+
+
+@entities.command("resolve")
+@_json_option
+@_pass_state
+def entities_resolve(state: _State, as_json: bool) -> None:
+    """Propose SAME_AS links with scores and reasons, and assign canonical ids.
+
+    Links at or above the threshold are accepted; analysts' decisions
+    (liandong entities decide) always win and survive every re-run.
+
+    \b
+    Example:
+      liandong --workspace ./ws entities resolve --json
+    """
+    from ingest.resolve import Resolver
+
+    report = Resolver(state.backend(create=False)).run()
+    data = {
+        label: {
+            "records": report.records[label],
+            "links": report.links[label],
+            "accepted": report.accepted[label],
+            "clusters": report.clusters[label],
+        }
+        for label in report.records
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for label, row in data.items():
+        click.echo(
+            f"{label:<13} records {row['records']:>8,}  links {row['links']:>8,}  "
+            f"accepted {row['accepted']:>8,}  entities {row['clusters']:>8,}"
+        )
+
+
+@entities.command("decide")
+@click.argument("label", type=click.Choice(["Organisation", "Person", "Company"]))
+@click.argument("first")
+@click.argument("second")
+@click.argument("decision", type=click.Choice(["accepted", "rejected", "unsure"]))
+@click.option("--by", "who", default="analyst", show_default=True, help="Who decided (kept with the decision).")
+@_pass_state
+def entities_decide(state: _State, label: str, first: str, second: str, decision: str, who: str) -> None:
+    """Record whether two records are one entity; honoured on every later run.
+
+    \b
+    Example:
+      liandong --workspace ./ws entities decide Organisation "org:330782:城管局" "org:330782:义乌市城市管理局" accepted
+    """
+    from ingest.resolve import Resolver
+
+    backend = state.backend(create=False)
+    key = backend.schema.node(label).key
+    for record in (first, second):
+        if backend.nodes(label, where={key: record}).empty:
+            raise click.ClickException(f"no {label} record {record!r}; copy keys from the SAME_AS table")
+    Resolver(backend).decide(label, first, second, decision, who)
+    click.echo(f"{decision}: {first} / {second} (run 'liandong entities resolve' to apply)")
+
+
+@entities.command("evaluate")
+@click.argument("exports", type=click.Path(exists=True, file_okay=False))
+@_json_option
+@_pass_state
+def entities_evaluate(state: _State, exports: str, as_json: bool) -> None:
+    """Pairwise precision and recall against a generated dataset's truth_entities.csv.
+
+    \b
+    Example:
+      liandong --workspace ./ws entities evaluate ./exports
+    """
+    from ingest.evaluation import entity_resolution_scores
+    from ingest.load import secret_key_from_env
+
+    if not (Path(exports) / "truth_entities.csv").exists():
+        raise click.ClickException(f"{exports} has no truth_entities.csv; it must be a 'liandong generate' folder")
+    scores = entity_resolution_scores(state.backend(create=False), exports, secret_key_from_env())
+    if as_json:
+        click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
+        return
+    for kind, row in scores.items():
+        click.echo(
+            f"{kind:<13} precision {row['precision']:.4f}  recall {row['recall']:.4f}  f1 {row['f1']:.4f}"
+            f"  ({row['items']:,} records; {row['cells_not_loaded']:,} cells in quarantined rows)"
+        )
+
+
 @main.command()
 @click.option(
     "--scale",

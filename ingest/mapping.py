@@ -327,7 +327,8 @@ def _walk_each(each: Sequence[EachSpec]) -> Iterator[EachSpec]:
 def builtin_mappings(schema: Schema) -> list[Mapping_]:
     """The mappings shipped for the formats liandong knows (``ingest/mappings/*.yaml``)."""
     folder = Path(__file__).parent / "mappings"
-    return [load_mapping(p, schema) for p in sorted(folder.glob("*.yaml")) if p.name != "taxonomy.yaml"]
+    # Format mappings are numbered (their order is the load order); other YAML there is reference data.
+    return [load_mapping(p, schema) for p in sorted(folder.glob("[0-9]*_*.yaml"))]
 
 
 # ------------------------------------------------------------------ applying
@@ -342,6 +343,12 @@ def _office_prefix(value: Any) -> str | None:
     text = P.clean_text(value)
     m = re.match(r"(\d{6})-", text or "")
     return m.group(1) if m else None
+
+
+def _birth_from_id(value: Any) -> Any:
+    # A resident ID carries its holder's birth date (digits 7-14); read before the ID is hashed.
+    number = P.parse_resident_id(value)
+    return None if number is None else P.parse_date(number[6:14])
 
 
 def _fraction(value: Any) -> float | None:
@@ -367,6 +374,7 @@ _PARSERS: dict[str, Callable[..., Any]] = {
     "phone": P.parse_phone,
     "category": P.clean_text,  # then looked up in the taxonomy
     "fraction": _fraction,
+    "birth_from_id": _birth_from_id,
     "office_prefix": _office_prefix,
     "system": P.clean_text,  # then looked up in the taxonomy's systems
 }

@@ -18,7 +18,19 @@ def run(*args, catch=False):
 
 
 def test_help_everywhere_has_an_example():
-    for command in ([], ["stats"], ["schema"], ["load"], ["demo"], ["generate"]):
+    for command in (
+        [],
+        ["stats"],
+        ["schema"],
+        ["load"],
+        ["demo"],
+        ["generate"],
+        ["ingest"],
+        ["entities"],
+        ["entities", "resolve"],
+        ["entities", "decide"],
+        ["entities", "evaluate"],
+    ):
         result = run(*command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.output

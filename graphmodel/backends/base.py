@@ -19,7 +19,7 @@ from typing import Any, Literal
 import networkx as nx
 import pandas as pd
 
-from ..errors import LiandongError, SchemaError
+from ..errors import LiandongError, SchemaError, ValidationError
 from ..model import Schema, load_schema
 from ..records import EdgeRecord, NodeRecord, NodeRef
 
@@ -231,6 +231,28 @@ class GraphBackend(ABC):
         with self.writer(source, batch_size) as w:
             w.add(records)
         return w.report
+
+    def update_nodes(
+        self, label: str, updates: Mapping[str, Mapping[str, Any]], source: str, batch_size: int = 10_000
+    ) -> int:
+        """Set properties on existing nodes only (no node is created); returns how many were found.
+
+        For annotations computed from the graph, such as entity resolution's
+        ``canonical_id``: required properties need not be repeated, and a key
+        that does not exist is skipped rather than invented.
+        """
+        node_type = self.schema.node(label)
+        checked: list[tuple[str, dict[str, Any]]] = []
+        for key, props in updates.items():
+            errors: dict[str, list[str]] = {}
+            node_type._check_props({k: v for k, v in props.items() if v is not None}, errors)
+            if errors:
+                raise ValidationError(label, errors, ref=repr(key))
+            checked.append((key, {k: v for k, v in props.items() if v is not None}))
+        found = 0
+        for i in range(0, len(checked), batch_size):
+            found += self._update_nodes(label, checked[i : i + batch_size], source)
+        return found
 
     def retract_source(self, source: str) -> RetractReport:
         """Remove what ``source`` contributed (see :class:`RetractReport`)."""
@@ -556,6 +578,10 @@ class GraphBackend(ABC):
 
     @abstractmethod
     def _retract(self, source: str) -> RetractReport: ...
+
+    @abstractmethod
+    def _update_nodes(self, label: str, updates: list[tuple[str, dict[str, Any]]], source: str) -> int:
+        """Patch properties of existing nodes in one transaction; return how many existed."""
 
     @abstractmethod
     def _node_rows(self, label: str, where: Mapping[str, Any]) -> Iterable[NodeRow]: ...

@@ -209,6 +209,22 @@ class EmbeddedBackend(GraphBackend):
                 )
         return unresolved
 
+    def _update_nodes(self, label: str, updates: list[tuple[str, dict[str, Any]]], source: str) -> int:
+        node_type = self.schema.nodes[label]
+        with self._transaction() as cur:
+            ids = self._node_ids(cur, [NodeRef(label, key) for key, _ in updates])
+            rows = [
+                (_json(node_type.encode(props)), ids[NodeRef(label, key)])
+                for key, props in updates
+                if NodeRef(label, key) in ids
+            ]
+            cur.executemany("UPDATE nodes SET props = json_patch(props, ?) WHERE id = ?", rows)
+            cur.executemany(
+                "INSERT OR IGNORE INTO element_sources (source, kind, elem_id) VALUES (?, 'n', ?)",
+                ((source, nid) for _, nid in rows),
+            )
+        return len(rows)
+
     @staticmethod
     def _node_ids(cur: sqlite3.Cursor, refs: Iterable[NodeRef]) -> dict[NodeRef, int]:
         by_label: dict[str, list[str]] = {}

@@ -249,6 +249,18 @@ class Neo4jBackend(GraphBackend):
         order = {id(rec): n for n, rec in enumerate(edges)}
         return sorted(unresolved, key=lambda rec: order[id(rec)])
 
+    def _update_nodes(self, label: str, updates: list[tuple[str, dict[str, Any]]], source: str) -> int:
+        node_type = self.schema.nodes[label]
+        records = [NodeRecord(label, key, props) for key, props in updates]
+        clauses, params = self._columns(node_type, records, "n", skip=node_type.key)
+        query = (
+            f"UNWIND range(0, size($k) - 1) AS i MATCH (n:{_q(label)} {{{_q(node_type.key)}: $k[i]}}) SET "
+            + ", ".join(clauses)
+            + " RETURN count(*) AS n"
+        )
+        (record,) = self._write(query, k=[key for key, _ in updates], source=source, **params)
+        return int(record["n"])
+
     def _repeat(self, query: str, **params: Any) -> int:
         """Run a LIMIT-ed write until it touches nothing; return the total it counted."""
         total = 0

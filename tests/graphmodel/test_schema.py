@@ -139,7 +139,7 @@ def test_valid_records_have_no_errors():
     [
         (EdgeRecord("PART_OF", NodeRef("Person", "p"), NodeRef("Organisation", "o")), "(start)", "cannot start"),
         (EdgeRecord("BID_ON", NodeRef("Company", "c"), NodeRef("Organisation", "o")), "(end)", "cannot end"),
-        (EdgeRecord("SERVES_AT", NodeRef("Person", "p"), NodeRef("Organisation", "o")), "post", "required"),
+        (EdgeRecord("OFFICER_OF", NodeRef("Person", "p"), NodeRef("Company", "c")), "role", "required"),
         (EdgeRecord("SAME_AS", NodeRef("Person", "p"), NodeRef("Company", "c"), {"score": 0.9}), "(end)", "one label"),
         (EdgeRecord("BID_ON", NodeRef("Company", "c"), NodeRef("Tender", "t"), {"won": "yes"}), "won", "true/false"),
         (EdgeRecord("NOT_A_TYPE", NodeRef("Company", "c"), NodeRef("Tender", "t")), "(type)", "unknown"),
