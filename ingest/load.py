@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ class FileReport:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     links_unresolved: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # read, map (parse and validate), write
 
     @property
     def balanced(self) -> bool:
@@ -79,7 +81,7 @@ class IngestReport:
 @dataclass(frozen=True)
 class _Job:
     path: Path
-    table: RawTable
+    sheet: str | None
     mapping: Mapping_
     header: Any
     order: tuple[Any, ...]
@@ -151,6 +153,7 @@ class Ingester:
                     report.files.append(job)
                 else:
                     jobs.append(job)
+            del tables
         jobs.sort(key=lambda j: j.order)
         for job in jobs:
             file_report = self._ingest_one(job, report)
@@ -182,7 +185,7 @@ class Ingester:
             )
         _, order, mapping, header = best
         office = _office_rank(path.name)
-        return _Job(path, table, mapping, header, (order, office, path.name, table.sheet or ""), source)
+        return _Job(path, table.sheet, mapping, header, (order, office, path.name, table.sheet or ""), source)
 
     def _load_taxonomy(self) -> None:
         records: list[NodeRecord | EdgeRecord] = []
@@ -206,7 +209,7 @@ class Ingester:
         )
 
     def _ingest_one(self, job: _Job, report: IngestReport) -> FileReport:
-        path, table, mapping = job.path, job.table, job.mapping
+        path, mapping = job.path, job.mapping
         source = job.source
         fr = FileReport(str(path), table.sheet, mapping.name, source)
         digest = _digest(path, table.sheet)
@@ -238,10 +241,17 @@ class Ingester:
         mapper = RowMapper(mapping, self.schema, self.taxonomy, variables, self.secret_key)
         quarantine: list[list[Any]] = []
         origin: dict[int, int] = {}
+        clock = time.perf_counter()
+        # Files are read again here rather than kept from recognition, so memory holds one file at a time.
+        table = next(t for t in read_tables(path) if t.sheet == job.sheet)
+        fr.seconds["read"] = time.perf_counter() - clock
+        mapping_time = 0.0
         with self.backend.writer(source, batch_size=self.batch_size) as writer:
             for row_number, raw in iter_records(table, job.header):
                 fr.rows_read += 1
+                tick = time.perf_counter()
                 result = mapper.apply(raw)
+                mapping_time += time.perf_counter() - tick
                 if result.problems:
                     fr.rows_quarantined += 1
                     for column, value, reason in result.problems:
@@ -254,6 +264,8 @@ class Ingester:
                         origin[id(record)] = row_number
                     writer.add_node(record) if isinstance(record, NodeRecord) else writer.add_edge(record)
                 fr.rows_loaded += 1
+        fr.seconds["map"] = mapping_time
+        fr.seconds["write"] = time.perf_counter() - clock - fr.seconds["read"] - mapping_time
         unresolved = [
             [
                 self.batch,
