@@ -211,8 +211,8 @@ class Ingester:
     def _ingest_one(self, job: _Job, report: IngestReport) -> FileReport:
         path, mapping = job.path, job.mapping
         source = job.source
-        fr = FileReport(str(path), table.sheet, mapping.name, source)
-        digest = _digest(path, table.sheet)
+        fr = FileReport(str(path), job.sheet, mapping.name, source)
+        digest = _digest(path, job.sheet)
         previous = self.backend.nodes("Source", where={"source_id": source})
         if not previous.empty and previous.loc[0, "sha256"] == digest:
             fr.status = "unchanged"
