@@ -46,8 +46,12 @@ def main() -> None:
     parser.add_argument("--no-evaluate", action="store_true", help="Skip the entity-resolution scores.")
     args = parser.parse_args()
 
-    figures: dict[str, object] = {"scale": args.scale, "seed": args.seed, "backend": args.backend,
-                                  "cpus": os.cpu_count()}
+    figures: dict[str, object] = {
+        "scale": args.scale,
+        "seed": args.seed,
+        "backend": args.backend,
+        "cpus": os.cpu_count(),
+    }
     exports = Path(args.exports or tempfile.mkdtemp(prefix=f"liandong-{args.scale}-"))
     if not (exports / "truth.json").exists():
         start = time.perf_counter()
@@ -71,20 +75,33 @@ def main() -> None:
         rows = sum(f.rows_read for f in report.files)
         stages = {k: round(sum(f.seconds.get(k, 0.0) for f in report.files), 1) for k in ("read", "map", "write")}
         figures["ingest"] = {
-            "seconds": round(wall, 1), "files": len(report.files), "rows": rows, "rows_per_s": round(rows / wall),
-            "quarantined": report.rows_quarantined, "stages_seconds": stages, "peak_rss_mb": peak_mb(),
+            "seconds": round(wall, 1),
+            "files": len(report.files),
+            "rows": rows,
+            "rows_per_s": round(rows / wall),
+            "quarantined": report.rows_quarantined,
+            "stages_seconds": stages,
+            "peak_rss_mb": peak_mb(),
         }
-        print(f"ingest: {wall:.1f} s, {rows:,} rows, {rows / wall:,.0f} rows/s, stages {stages}, "
-              f"quarantined {report.rows_quarantined:,}, peak RSS {peak_mb()} MB", flush=True)
+        print(
+            f"ingest: {wall:.1f} s, {rows:,} rows, {rows / wall:,.0f} rows/s, stages {stages}, "
+            f"quarantined {report.rows_quarantined:,}, peak RSS {peak_mb()} MB",
+            flush=True,
+        )
         start = time.perf_counter()
         resolution = Resolver(backend).run()
-        figures["resolve"] = {"seconds": round(time.perf_counter() - start, 1), "clusters": resolution.clusters,
-                              "records": resolution.records, "peak_rss_mb": peak_mb()}
+        figures["resolve"] = {
+            "seconds": round(time.perf_counter() - start, 1),
+            "clusters": resolution.clusters,
+            "records": resolution.records,
+            "peak_rss_mb": peak_mb(),
+        }
         print(f"resolve: {figures['resolve']['seconds']} s, {resolution.clusters}", flush=True)
         if not args.no_evaluate:
             scores = entity_resolution_scores(backend, exports, KEY)
-            figures["entity_resolution"] = {k: {m: v[m] for m in ("precision", "recall", "f1")}
-                                            for k, v in scores.items()}
+            figures["entity_resolution"] = {
+                k: {m: v[m] for m in ("precision", "recall", "f1")} for k, v in scores.items()
+            }
             for kind, v in scores.items():
                 print(f"  {kind:<13} precision {v['precision']:.4f} recall {v['recall']:.4f}", flush=True)
         figures["stats"] = backend.stats()

@@ -143,16 +143,20 @@ def load_graph_jsonl(
     digest = _file_digest(path)
     report = LoadReport(file=str(path), source=source)
     previous = backend.nodes("Source", where={"source_id": source})
-    if not previous.empty and previous.loc[0, "sha256"] == digest:
+    if not previous.empty and previous.loc[0, "sha256"] == digest and previous.loc[0, "status"] == "complete":
         report.skipped_unchanged = True
         # Nothing new: count the rows as already loaded so the accounting still balances.
         report.rows_read = previous.loc[0, "rows_read"] or 0
         report.rows_loaded = previous.loc[0, "rows_loaded"] or 0
         return report
-    if source in backend.sources():
+    if not previous.empty:
         # A changed file, or a load that was cut off: start this source afresh.
         backend.retract_source(source)
-        report.replaced_previous = not previous.empty
+        report.replaced_previous = previous.loc[0, "status"] == "complete"
+    # Marked as loading first and complete last, so an interrupted load is redone on the next run.
+    backend.write(
+        [NodeRecord("Source", source, {"status": "loading", "path": str(path), "sha256": digest})], source=source
+    )
     lines: dict[int, int] = {}
     with backend.writer(source, batch_size=batch_size) as writer:
         for number, record, reason in read_graph_jsonl(path, backend.schema):
@@ -183,6 +187,7 @@ def load_graph_jsonl(
                 "Source",
                 source,
                 {
+                    "status": "complete",
                     "path": str(path),
                     "sha256": digest,
                     "format": "graph-jsonl",

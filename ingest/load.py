@@ -201,12 +201,13 @@ class Ingester:
         previous = self.backend.nodes("Source", where={"source_id": source})
         if not previous.empty and previous.loc[0, "sha256"] == digest:
             return
-        if source in self.backend.sources():
+        if not previous.empty:
             self.backend.retract_source(source)
-        self.backend.write(records, source=source)
-        self.backend.write(
-            [NodeRecord("Source", source, {"sha256": digest, "format": "taxonomy", "batch": self.batch})], source=source
+        marker = NodeRecord(
+            "Source", source, {"status": "complete", "sha256": digest, "format": "taxonomy", "batch": self.batch}
         )
+        # Small enough for one batch, so the tree and its marker commit together.
+        self.backend.write([*records, marker], source=source, batch_size=len(records) + 1)
 
     def _ingest_one(self, job: _Job, report: IngestReport) -> FileReport:
         path, mapping = job.path, job.mapping
@@ -214,7 +215,7 @@ class Ingester:
         fr = FileReport(str(path), job.sheet, mapping.name, source)
         digest = _digest(path, job.sheet)
         previous = self.backend.nodes("Source", where={"source_id": source})
-        if not previous.empty and previous.loc[0, "sha256"] == digest:
+        if not previous.empty and previous.loc[0, "sha256"] == digest and previous.loc[0, "status"] == "complete":
             fr.status = "unchanged"
             fr.rows_read = int(previous.loc[0, "rows_read"] or 0)
             fr.rows_loaded = int(previous.loc[0, "rows_loaded"] or 0)
@@ -234,10 +235,19 @@ class Ingester:
                 f"is set to hash it: set {SECRET_KEY_ENV} (keep it the same for every ingest)"
             )
             return fr
-        if source in self.backend.sources():
+        if not previous.empty:
             # A changed file, or a load that was cut off: start this source afresh.
             self.backend.retract_source(source)
-            fr.status = "replaced" if not previous.empty else "loaded"
+            fr.status = "replaced" if previous.loc[0, "status"] == "complete" else "loaded"
+        # Marked as loading first, complete last: a crash in between is seen and redone next time.
+        self.backend.write(
+            [
+                NodeRecord(
+                    "Source", source, {"status": "loading", "path": str(path), "sha256": digest, "format": mapping.name}
+                )
+            ],
+            source=source,
+        )
         mapper = RowMapper(mapping, self.schema, self.taxonomy, variables, self.secret_key)
         quarantine: list[list[Any]] = []
         origin: dict[int, int] = {}
@@ -283,13 +293,14 @@ class Ingester:
             report.quarantine_path = self._append("quarantine.csv", quarantine)
         if unresolved:
             report.unresolved_path = self._append("unresolved_links.csv", unresolved)
-        # Written last: its presence with this digest marks the file as completely loaded.
+        # Written last: "complete" with this digest marks the file as completely loaded.
         self.backend.write(
             [
                 NodeRecord(
                     "Source",
                     source,
                     {
+                        "status": "complete",
                         "path": str(path),
                         "sheet": table.sheet,
                         "sha256": digest,

@@ -21,6 +21,7 @@ import re
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -394,6 +395,33 @@ class RowMapper:
         self.mapping, self.schema, self.taxonomy = mapping, schema, taxonomy
         self.file_vars = dict(file_vars)
         self.secret_key = secret_key
+        self._memo: dict[tuple[str, Any], Any] = {}
+
+    def _parse(self, spec: FieldSpec, value: Any) -> Any:
+        # Parsers are pure, and exports repeat the same names, labels and codes row after row.
+        memo_key = (spec.name, value) if isinstance(value, (str, int, float)) and not spec.secret else None
+        memo = self._memo
+        if memo_key is not None and memo_key in memo:
+            hit = memo[memo_key]
+            if isinstance(hit, P.ParseError):
+                raise hit
+            return hit
+        try:
+            if spec.parser == "enum" and spec.enum:
+                parsed = _enum_parser(self.schema, spec.enum, spec.aliases)(value)
+            else:
+                parsed = _PARSERS[spec.parser](value)
+                if spec.parser == "category" and parsed is not None:
+                    parsed = self.taxonomy.code(parsed)
+                elif spec.parser == "system" and parsed is not None:
+                    parsed = self.taxonomy.system(parsed)
+        except P.ParseError as exc:
+            if memo_key is not None and len(memo) < 500_000:
+                memo[memo_key] = exc
+            raise
+        if memo_key is not None and len(memo) < 500_000:
+            memo[memo_key] = parsed
+        return parsed
 
     def _hash(self, value: str) -> str:
         assert self.secret_key is not None
@@ -412,14 +440,7 @@ class RowMapper:
             value = raw.get(column) if column else None
             columns[spec.name] = column or (spec.columns[0] if spec.columns else spec.name)
             try:
-                if spec.parser == "enum" and spec.enum:
-                    parsed = _enum_parser(self.schema, spec.enum, spec.aliases)(value)
-                else:
-                    parsed = _PARSERS[spec.parser](value)
-                    if spec.parser == "category" and parsed is not None:
-                        parsed = self.taxonomy.code(parsed)
-                    elif spec.parser == "system" and parsed is not None:
-                        parsed = self.taxonomy.system(parsed)
+                parsed = self._parse(spec, value)
             except P.ParseError as exc:
                 if not spec.skip_invalid:
                     if spec.secret:
@@ -436,7 +457,7 @@ class RowMapper:
 
     def _render(self, templates: tuple[str, ...], values: Mapping[str, Any]) -> str | None:
         for template in templates:
-            names = [f for _, f, _, _ in _FORMATTER.parse(template) if f]
+            names = _template_fields(template)
             if all(values.get(n) is not None for n in names):
                 return template.format(**{n: _key_text(values[n]) for n in names})
         return None
@@ -532,6 +553,11 @@ def _sub_rows(each: EachSpec, raw: Mapping[str, Any]) -> list[Mapping[str, Any]]
         )
         rows.append(dict(zip(each.parts, [p.strip() for p in parts], strict=False)))
     return rows
+
+
+@lru_cache(maxsize=4096)
+def _template_fields(template: str) -> tuple[str, ...]:
+    return tuple(f for _, f, _, _ in _FORMATTER.parse(template) if f)
 
 
 def _key_text(value: Any) -> str:

@@ -81,8 +81,8 @@ def test_a_load_cut_off_is_finished_by_running_it_again(backend, tmp_path):
     backend.write([NodeRecord("Phone", f"{i:011d}") for i in range(200)], source="big.jsonl", batch_size=100)
     report = load_graph_jsonl(backend, path, batch_size=100)
     assert not report.skipped_unchanged and report.rows_loaded == 250
-    assert backend.count_nodes("Phone") == 250
-    assert backend.nodes("Source")["source_id"].tolist() == ["big.jsonl"]
+    assert backend.count_nodes("Phone") == 250  # the stale record of the cut-off load is gone
+    assert backend.nodes("Source")[["source_id", "status"]].values.tolist() == [["big.jsonl", "complete"]]
 
 
 def test_bom_and_chinese_text(backend, tmp_path):
