@@ -11,6 +11,7 @@ import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.io.ByteUnit;
 
 /**
@@ -70,11 +71,24 @@ public final class Neo4jDevServer {
 
         // Embedded transactions run with full rights, so the system database
         // accepts the user-management command that neo4j-admin would run.
-        dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+        try {
+            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+        } catch (QueryExecutionException e) {
+            // Restarting on the same data folder with the same password is fine.
+            if (e.getMessage() == null || !e.getMessage().contains("Old password and new password cannot be the same")) {
+                System.err.println("neo4j-dev: could not set the password: " + e.getMessage());
+                System.exit(1);  // the shutdown hook stops the database
+            }
+        }
 
         // Touch the default database so it is online before we say ready.
-        dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
+        try {
+            dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
+        } catch (RuntimeException e) {
+            System.err.println("neo4j-dev: the database did not come online: " + e.getMessage());
+            System.exit(1);
+        }
 
         System.out.println("BOLT READY bolt://127.0.0.1:" + port + " (user neo4j, data " + home + ")");
         System.out.flush();
