@@ -211,6 +211,12 @@ def load(state: _State, files: tuple[str, ...], source: str | None) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="A mapping YAML for a format liandong does not know (repeatable); only these are used then.",
 )
+@click.option(
+    "--columns",
+    "column_spec",
+    help="A bid-level table in any layout: tender=COL,bidder=COL,amount=COL[,winner=COL,date=COL,"
+    "buyer=COL,bidder_uscc=COL,rank=COL].",
+)
 @click.option("--office", help="GB/T 2260 code of the exporting office, when the file names do not carry it.")
 @click.option(
     "--quarantine",
@@ -225,6 +231,7 @@ def ingest(
     state: _State,
     paths: tuple[str, ...],
     mapping_files: tuple[str, ...],
+    column_spec: str | None,
     office: str | None,
     quarantine_dir: str | None,
     as_json: bool,
@@ -237,6 +244,9 @@ def ingest(
     changed file replaces its earlier version; an interrupted run is finished
     by running it again. Resident IDs and petitioners are stored only as keyed
     hashes: set LIANDONG_SECRET_KEY (the same key every time).
+
+    OCDS release and record packages (JSON) are recognised too; a bid table in
+    any other layout loads with --columns.
 
     Exit status: 0 all rows loaded; 3 some rows quarantined; 1 a file could not
     be loaded at all (listed with the reason).
@@ -253,6 +263,10 @@ def ingest(
     if quarantine_dir is None:
         quarantine_dir = str(Path(state.workspace) / "quarantine") if state.neo4j_uri is None else "liandong-quarantine"
     mappings = [load_mapping(m, backend.schema) for m in mapping_files] or None
+    if column_spec:
+        from ingest.procurement import bid_table_mapping
+
+        mappings = [*(mappings or []), bid_table_mapping(column_spec, backend.schema)]
     overrides = {"office": office} if office else {}
     done: list[str] = []
 

@@ -20,7 +20,7 @@ from typing import Any
 from graphmodel import GraphBackend, NodeRef
 
 from .load import Ingester, _Job
-from .mapping import RowMapper, file_vars_for
+from .mapping import file_vars_for
 from .readers import iter_records, read_tables
 
 __all__ = ["pairwise_scores", "entity_resolution_scores"]
@@ -69,7 +69,7 @@ def entity_resolution_scores(
             if not isinstance(job, _Job):
                 continue
             variables, _ = file_vars_for(job.mapping, path, {})
-            mapper = RowMapper(job.mapping, backend.schema, ingester.taxonomy, variables, ingester.secret_key)
+            mapper = job.mapping.mapper(backend.schema, ingester.taxonomy, variables, ingester.secret_key)
             for row_number, raw in iter_records(table, job.header):
                 result = mapper.apply(raw)
                 for _field, column, ref in result.mentions:

@@ -23,7 +23,8 @@ from typing import Any
 
 from graphmodel import EdgeRecord, GraphBackend, LiandongError, NodeRecord, NodeRef
 
-from .mapping import Mapping_, RowMapper, Taxonomy, builtin_mappings, file_vars_for, load_taxonomy
+from .mapping import Mapping_, Taxonomy, builtin_mappings, file_vars_for, load_taxonomy
+from .procurement import OcdsMapping
 from .readers import RawTable, ReadError, find_header, iter_records, read_tables
 
 __all__ = ["Ingester", "IngestReport", "FileReport", "SECRET_KEY_ENV", "secret_key_from_env"]
@@ -126,7 +127,9 @@ class Ingester:
     ):
         self.backend = backend
         self.schema = backend.schema
-        self.mappings = list(mappings) if mappings is not None else builtin_mappings(self.schema)
+        self.mappings: list[Any] = (
+            list(mappings) if mappings is not None else [*builtin_mappings(self.schema), OcdsMapping()]
+        )
         self.taxonomy = taxonomy or load_taxonomy()
         self.secret_key = secret_key if secret_key is not None else secret_key_from_env()
         self.overrides = dict(overrides or {})
@@ -248,7 +251,7 @@ class Ingester:
             ],
             source=source,
         )
-        mapper = RowMapper(mapping, self.schema, self.taxonomy, variables, self.secret_key)
+        mapper = mapping.mapper(self.schema, self.taxonomy, variables, self.secret_key)
         quarantine: list[list[Any]] = []
         origin: dict[int, int] = {}
         clock = time.perf_counter()

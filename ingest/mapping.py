@@ -169,6 +169,12 @@ class Mapping_:
         present = {c for c in columns if c}
         return sum(1 for f in self.fields.values() if present & set(f.columns))
 
+    def mapper(
+        self, schema: Schema, taxonomy: Taxonomy, file_vars: Mapping[str, Any], secret_key: bytes | None
+    ) -> RowMapper:
+        """The row mapper for one file of this format."""
+        return RowMapper(self, schema, taxonomy, file_vars, secret_key)
+
 
 # ------------------------------------------------------------------ loading
 def _as_tuple(value: Any) -> tuple[str, ...]:
