@@ -148,6 +148,19 @@ def _typo_like(a: str, b: str) -> str | None:
     return None
 
 
+def _name_slip(a: str, b: str) -> str | None:
+    """Two personal names one slip apart (a character mistyped, dropped or swapped), surname kept.
+
+    Only ever used inside a narrow shared context (one organisation, one
+    company, one birth date), where two different people so named are rare.
+    """
+    if min(len(a), len(b)) < 2 or OSA.distance(a, b) != 1:
+        return None
+    if a[0] != b[0]:
+        return "names with swapped characters" if sorted(a) == sorted(b) else None
+    return "names one character apart"
+
+
 @dataclass
 class ResolutionReport:
     """Links proposed and accepted per label, and cluster counts."""
@@ -270,6 +283,7 @@ class Resolver:
             return
         names = sorted(names)
         matrix = process.cdist(names, names, scorer=OSA.distance, score_cutoff=1, workers=1)
+        pairs: list[tuple[str, str, str]] = []
         for i, j in zip(*((matrix <= 1) & (matrix >= 1)).nonzero(), strict=True):
             if i >= j:
                 continue
@@ -281,7 +295,19 @@ class Resolver:
             kb = sorted(groups[b], key=lambda k: (k not in protected, k))[0]
             if ka in protected and kb in protected:
                 continue  # two directory entries are two organisations
-            yield ka, kb, 0.9, [why]
+            pairs.append((ka, kb, why))
+        # A slip one edit from two different directory entries (温州市政局: 民政局 or 财政局?) could
+        # be either: it stays unlinked rather than joining the two.
+        protected_neighbours: dict[str, set[str]] = defaultdict(set)
+        for ka, kb, _ in pairs:
+            if kb in protected:
+                protected_neighbours[ka].add(kb)
+            if ka in protected:
+                protected_neighbours[kb].add(ka)
+        ambiguous = {k for k, near in protected_neighbours.items() if len(near) > 1}
+        for ka, kb, why in pairs:
+            if ka not in ambiguous and kb not in ambiguous:
+                yield ka, kb, 0.9, [why]
 
     def _companies(self) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
         frame = self.backend.nodes("Company")
@@ -338,8 +364,8 @@ class Resolver:
                     other_name = name_of[other]
                     if other_name == name:
                         candidates[other].append(f"same name, {context[0]}")
-                    elif (why := _typo_like(name, other_name)) and "dropped" not in why:
-                        candidates[other].append(f"{why} in the name, {context[0]}")
+                    elif why := _name_slip(name, other_name):
+                        candidates[other].append(f"{why}, {context[0]}")
             holders = {o for o in candidates if o in with_id}
             if len(holders) > 1:
                 continue  # two different ID holders fit: leave it to an analyst
@@ -368,9 +394,10 @@ class Resolver:
         keys, links = found
         rejected = {(a, b) for (lab, a, b), d in decisions.items() if lab == label and d == "rejected"}
         forced = [(a, b) for (lab, a, b), d in decisions.items() if lab == label and d == "accepted"]
-        clusters = _Clusters(keys, rejected)
+        strong, previous = self._authoritative(label)
+        clusters = _Clusters(keys, rejected, strong)
         for a, b in forced:
-            clusters.join(a, b)
+            clusters.join(a, b, force=True)  # an analyst may join two records that each looked authoritative
         records: list[EdgeRecord] = []
         seen = set()
         # Strongest evidence first, so a weak link never joins what an analyst kept apart.
@@ -392,7 +419,6 @@ class Resolver:
                 )
             )
         graph = clusters.graph()
-        strong, previous = self._authoritative(label)
         canonical: dict[str, str] = {}
         for component in nx.connected_components(graph):
             kept = [previous[k] for k in component if previous.get(k) in component]
@@ -416,8 +442,12 @@ class Resolver:
 class _Clusters:
     """Union-find that refuses to join two records an analyst said are different entities."""
 
-    def __init__(self, keys: Iterable[str], cannot: set[tuple[str, str]]):
+    def __init__(self, keys: Iterable[str], cannot: set[tuple[str, str]], exclusive: Iterable[str] = ()):
         self.parent = {k: k for k in keys}
+        # Records that each stand for a different entity (directory entries, USCCs, ID hashes):
+        # no cluster may hold two of them.
+        exclusive = set(exclusive)
+        self.anchored = {k for k in self.parent if k in exclusive}
         self.apart: dict[str, set[str]] = defaultdict(set)
         for a, b in cannot:
             if a in self.parent and b in self.parent:
@@ -431,16 +461,20 @@ class _Clusters:
             k = self.parent[k]
         return k
 
-    def join(self, a: str, b: str) -> bool:
+    def join(self, a: str, b: str, force: bool = False) -> bool:
         if a not in self.parent or b not in self.parent:
             return False
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             self.edges.append((a, b))
             return True
+        if ra in self.anchored and rb in self.anchored and not force:
+            return False
         if self.apart[ra] & self._members(rb) or self.apart[rb] & self._members(ra):
             return False
         self.parent[rb] = ra
+        if rb in self.anchored:
+            self.anchored.add(ra)
         self.apart[ra] |= self.apart.pop(rb, set())
         self.edges.append((a, b))
         return True

@@ -428,17 +428,22 @@ class _Builder:
         w = self.w
         candidates = [o for o in w.orgs.values() if o.tier == "county" and o.system in ("urban_management", "water")]
         self.rng.shuffle(candidates)
+        merged_into: dict[str, Org] = {}
         for old in candidates[: max(1, len(candidates) // 10)]:
             place = w.region_names[old.region_code]
-            new = self.org(
-                f"{place}综合行政执法局",
-                "county",
-                old.region_code,
-                "government_department",
-                old.parent,
-                system=old.system,
-            )
-            new.risk = old.risk
+            # A county has one 综合行政执法局: every unit merged there shares it.
+            new = merged_into.get(old.region_code)
+            if new is None:
+                new = self.org(
+                    f"{place}综合行政执法局",
+                    "county",
+                    old.region_code,
+                    "government_department",
+                    old.parent,
+                    system=old.system,
+                )
+                new.risk = old.risk
+                merged_into[old.region_code] = new
             old.successor = new.org_id
             old.reorganised = D(min(self.scale.years) + 2, 3, 1)
 
