@@ -254,6 +254,7 @@ class Ingester:
         mapper = mapping.mapper(self.schema, self.taxonomy, variables, self.secret_key)
         quarantine: list[list[Any]] = []
         origin: dict[int, int] = {}
+        written: set[tuple] = set()
         clock = time.perf_counter()
         # Files are read again here rather than kept from recognition, so memory holds one file at a time.
         table = next(t for t in read_tables(path) if t.sheet == job.sheet)
@@ -273,6 +274,15 @@ class Ingester:
                         )
                     continue
                 for record in result.records:
+                    # Rows repeat their context (the round, tour and team of every finding): a record
+                    # identical to one already written from this file adds nothing.
+                    if isinstance(record, NodeRecord):
+                        fingerprint: tuple = ("n", record.label, record.key, tuple(sorted(record.props.items())))
+                    else:
+                        fingerprint = ("r", record.type, record.start, record.end, tuple(sorted(record.props.items())))
+                    if fingerprint in written:
+                        continue
+                    written.add(fingerprint)
                     if isinstance(record, EdgeRecord):
                         origin[id(record)] = row_number
                     writer.add_node(record) if isinstance(record, NodeRecord) else writer.add_edge(record)
