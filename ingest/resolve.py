@@ -323,7 +323,14 @@ class Resolver:
             for other in members:
                 if other != anchor and not (other in has_uscc and anchor in has_uscc):
                     links.append((anchor, other, 0.98, ["same name; one record has no USCC"]))
-        links.extend(self._near(sorted(by_name), by_name, has_uscc))
+        # Near matches within blocks of names sharing their first two characters (usually the place) or
+        # the next two (usually the trade name), so a slip in either part still meets its twin.
+        blocks: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for name in by_name:
+            blocks[(0, name[:2])].append(name)
+            blocks[(1, name[2:4])].append(name)
+        for block in blocks.values():
+            links.extend(self._near(block, by_name, has_uscc))
         return keys, links
 
     def _people(
