@@ -62,6 +62,14 @@ def _aliases() -> tuple[list[tuple[str, str]], list[str]]:
 
 
 @lru_cache(maxsize=1)
+def _prefixes_by_initial() -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for prefix, full in _region_prefixes():
+        out[prefix[0]].append((prefix, full))
+    return out
+
+
+@lru_cache(maxsize=1)
 def _region_prefixes() -> list[tuple[str, str]]:
     """(written prefix, full region name), longest first: 上城区, 杭州市, 浙江省, 浙江 …"""
     _, suffixes = _aliases()
@@ -115,7 +123,7 @@ def org_form(name: str, office: str | None, abbreviate: bool = True) -> tuple[st
         for full, short in _aliases()[0]:
             text = text.replace(full, short)
     region = ""
-    for prefix, full in _region_prefixes():
+    for prefix, full in _prefixes_by_initial().get(text[:1], []):
         # 浦江街道 is a street called 浦江, not 浦江县: a short place name followed by a township word is no region.
         if text.startswith(prefix) and not (prefix != full and _TOWNSHIP.match(text[len(prefix) :])):
             region, text = full, text[len(prefix) :]
@@ -323,12 +331,14 @@ class Resolver:
             for other in members:
                 if other != anchor and not (other in has_uscc and anchor in has_uscc):
                     links.append((anchor, other, 0.98, ["same name; one record has no USCC"]))
-        # Near matches within blocks of names sharing their first two characters (usually the place) or
-        # the next two (usually the trade name), so a slip in either part still meets its twin.
+        # Near matches within blocks of names sharing their first two characters (usually the place), the
+        # next two (usually the trade name), or the trade before the legal form, so a slip anywhere,
+        # even a dropped character that shifts the rest, still meets its twin in some block.
         blocks: dict[tuple[int, str], list[str]] = defaultdict(list)
         for name in by_name:
             blocks[(0, name[:2])].append(name)
             blocks[(1, name[2:4])].append(name)
+            blocks[(2, name[-8:-4])].append(name)
         for block in blocks.values():
             links.extend(self._near(block, by_name, has_uscc))
         return keys, links
@@ -461,6 +471,7 @@ class _Clusters:
                 self.apart[a].add(b)
                 self.apart[b].add(a)
         self.edges: list[tuple[str, str]] = []
+        self.has_cannot = bool(self.apart)
 
     def find(self, k: str) -> str:
         while self.parent[k] != k:
@@ -477,17 +488,20 @@ class _Clusters:
             return True
         if ra in self.anchored and rb in self.anchored and not force:
             return False
-        if self.apart[ra] & self._members(rb) or self.apart[rb] & self._members(ra):
+        if self.has_cannot and (
+            self.apart.get(ra, set()) & self._members(rb) or self.apart.get(rb, set()) & self._members(ra)
+        ):
             return False
         self.parent[rb] = ra
         if rb in self.anchored:
             self.anchored.add(ra)
-        self.apart[ra] |= self.apart.pop(rb, set())
+        if rb in self.apart:
+            self.apart.setdefault(ra, set()).update(self.apart.pop(rb))
         self.edges.append((a, b))
         return True
 
     def _members(self, root: str) -> set[str]:
-        return {k for k in self.parent if self.find(k) == root} if self.apart else set()
+        return {k for k in self.parent if self.find(k) == root}
 
     def graph(self) -> nx.Graph:
         g = nx.Graph()
