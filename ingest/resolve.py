@@ -52,6 +52,8 @@ RESOLUTION_SOURCE = "entity-resolution"
 DECISIONS_SOURCE = "analyst-decisions"
 _LABELS = ("Organisation", "Person", "Company")
 _TOWNSHIP = re.compile("(街道|镇|乡|村|社区)")
+_SLICE = 2000
+_BLOCK = 20_000
 
 
 @lru_cache(maxsize=1)
@@ -290,9 +292,13 @@ class Resolver:
         if len(names) < 2:
             return
         names = sorted(names)
-        matrix = process.cdist(names, names, scorer=OSA.distance, score_cutoff=1, workers=1)
         pairs: list[tuple[str, str, str]] = []
-        for i, j in zip(*((matrix <= 1) & (matrix >= 1)).nonzero(), strict=True):
+        close: list[tuple[int, int]] = []
+        # In slices, so a large block never needs its whole distance matrix in memory at once.
+        for start in range(0, len(names), _SLICE):
+            matrix = process.cdist(names[start : start + _SLICE], names, scorer=OSA.distance, score_cutoff=1, workers=1)
+            close.extend((start + i, j) for i, j in zip(*(matrix == 1).nonzero(), strict=True))
+        for i, j in close:
             if i >= j:
                 continue
             a, b = names[i], names[j]
@@ -332,13 +338,17 @@ class Resolver:
                 if other != anchor and not (other in has_uscc and anchor in has_uscc):
                     links.append((anchor, other, 0.98, ["same name; one record has no USCC"]))
         # Near matches within blocks of names sharing their first two characters (usually the place), the
-        # next two (usually the trade name), or the trade before the legal form, so a slip anywhere,
-        # even a dropped character that shifts the rest, still meets its twin in some block.
+        # next two (usually the trade name), or the trade before the legal form, so a slip anywhere, even a
+        # dropped character that shifts the rest, still meets its twin in some block. A place block too large
+        # to compare all pairs (浙江…) is split by the first four characters.
         blocks: dict[tuple[int, str], list[str]] = defaultdict(list)
         for name in by_name:
             blocks[(0, name[:2])].append(name)
             blocks[(1, name[2:4])].append(name)
             blocks[(2, name[-8:-4])].append(name)
+        for key in [k for k, names in blocks.items() if k[0] == 0 and len(names) > _BLOCK]:
+            for name in blocks.pop(key):
+                blocks[(3, name[:4])].append(name)
         for block in blocks.values():
             links.extend(self._near(block, by_name, has_uscc))
         return keys, links
