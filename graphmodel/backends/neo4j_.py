@@ -154,10 +154,10 @@ class Neo4jBackend(GraphBackend):
         existing = {r["name"] for r in self._read("SHOW CONSTRAINTS YIELD name RETURN name")}
         existing |= {r["name"] for r in self._read("SHOW INDEXES YIELD name RETURN name")}
         for label, node_type in self.schema.nodes.items():
-            name = f"liandong_{label}_key"
-            if name not in existing:
+            # Constraint and index names are built from schema names only.
+            if f"liandong_{label}_key" not in existing:
                 self._write(
-                    f"CREATE CONSTRAINT {name} IF NOT EXISTS "
+                    f"CREATE CONSTRAINT liandong_{label}_key IF NOT EXISTS "
                     f"FOR (n:{_q(label)}) REQUIRE n.{_q(node_type.key)} IS UNIQUE"
                 )
             for prop in node_type.properties.values():
