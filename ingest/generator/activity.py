@@ -193,9 +193,17 @@ def _company(b: _Builder, county: str, trade: str, park: list[str]) -> str:
     county_name = w.region_names[county]
     city_name = w.region_names[county[:4] + "00"]
     address = rng.choice(park) if rng.random() < 0.08 else ident.address(rng, county_name)
+    # Registration refuses a name already taken, so every company's name is its own.
+    for _ in range(50):
+        name = ident.company_name(rng, rng.choice([city_name, county_name, w.province_name[:2]]), trade)
+        if name not in b.company_names:
+            break
+    else:
+        name = name.replace("有限", f"{county_name}分公司有限", 1)
+    b.company_names.add(name)
     company = Company(
         b.next_id("C"),
-        ident.company_name(rng, rng.choice([city_name, county_name, w.province_name[:2]]), trade),
+        name,
         ident.uscc(rng, county),
         county,
         trade,

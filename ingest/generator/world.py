@@ -332,6 +332,7 @@ class _Builder:
         self.committees: dict[str, str] = {}
         self.system_units: dict[tuple[str, str], str] = {}
         self.pool: dict[str, list[str]] = {}
+        self.company_names: set[str] = set()
         self.findings_by_org: dict[str, list[str]] = {}
         self.rect_of: dict[str, str] = {}
         self.orgs_by_region: dict[str, list[str]] = {}
