@@ -19,7 +19,7 @@ from typing import Any
 
 from graphmodel import GraphBackend, NodeRef
 
-from .load import Ingester, _Job
+from .load import Ingester, RecognisedFile
 from .mapping import file_vars_for
 from .readers import iter_records, read_tables
 
@@ -65,8 +65,8 @@ def entity_resolution_scores(
     for name in sorted({f for f, _, _ in truth}):
         path = exports / name
         for table in read_tables(path):
-            job = ingester._recognise(path, table, False)
-            if not isinstance(job, _Job):
+            job = ingester.recognise(path, table, False)
+            if not isinstance(job, RecognisedFile):
                 continue
             variables, _ = file_vars_for(job.mapping, path, {})
             mapper = job.mapping.mapper(backend.schema, ingester.taxonomy, variables, ingester.secret_key)

@@ -80,7 +80,9 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
-class _Job:
+class RecognisedFile:
+    """A file (or sheet) whose format a mapping recognised, with its header."""
+
     path: Path
     sheet: str | None
     mapping: Mapping_
@@ -143,7 +145,7 @@ class Ingester:
         """Ingest files and folders (folders recursively), in dependency order."""
         report = IngestReport(self.batch)
         self._load_taxonomy()
-        jobs: list[_Job] = []
+        jobs: list[RecognisedFile] = []
         for path in _expand(paths):
             try:
                 tables = read_tables(path)
@@ -151,7 +153,7 @@ class Ingester:
                 report.files.append(FileReport(str(path), None, None, path.name, "error", str(exc)))
                 continue
             for table in tables:
-                job = self._recognise(path, table, len(tables) > 1)
+                job = self.recognise(path, table, len(tables) > 1)
                 if isinstance(job, FileReport):
                     report.files.append(job)
                 else:
@@ -166,7 +168,8 @@ class Ingester:
         return report
 
     # -------------------------------------------------------------- internals
-    def _recognise(self, path: Path, table: RawTable, many_sheets: bool) -> _Job | FileReport:
+    def recognise(self, path: Path, table: RawTable, many_sheets: bool) -> RecognisedFile | FileReport:
+        """The best-covering mapping for ``table``, or a report saying no mapping knows it."""
         best = None
         for order, mapping in enumerate(self.mappings):
             optional = sorted({c for f in mapping.fields.values() for c in f.columns})
@@ -188,7 +191,7 @@ class Ingester:
             )
         _, order, mapping, header = best
         office = _office_rank(path.name)
-        return _Job(path, table.sheet, mapping, header, (order, office, path.name, table.sheet or ""), source)
+        return RecognisedFile(path, table.sheet, mapping, header, (order, office, path.name, table.sheet or ""), source)
 
     def _load_taxonomy(self) -> None:
         records: list[NodeRecord | EdgeRecord] = []
@@ -212,7 +215,7 @@ class Ingester:
         # Small enough for one batch, so the tree and its marker commit together.
         self.backend.write([*records, marker], source=source, batch_size=len(records) + 1)
 
-    def _ingest_one(self, job: _Job, report: IngestReport) -> FileReport:
+    def _ingest_one(self, job: RecognisedFile, report: IngestReport) -> FileReport:
         path, mapping = job.path, job.mapping
         source = job.source
         fr = FileReport(str(path), job.sheet, mapping.name, source)

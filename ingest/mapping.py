@@ -157,10 +157,6 @@ class Mapping_:
     each: tuple[EachSpec, ...]
     has_secrets: bool
 
-    def header_sets(self) -> list[str]:
-        """Headers a file must have (one of each alternative group counts)."""
-        return list(self.required_headers)
-
     def matches(self, columns: Sequence[str | None]) -> bool:
         present = {c for c in columns if c}
         return set(self.required_headers) <= present and all(present & set(group) for group in self.one_of)

@@ -303,13 +303,6 @@ class World:
     discipline: dict[str, str] = field(default_factory=dict)  # region code -> discipline commission org id
     region_names: dict[str, str] = field(default_factory=dict)
 
-    def children(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for org in self.orgs.values():
-            if org.parent:
-                out.setdefault(org.parent, []).append(org.org_id)
-        return out
-
 
 def _ric_valid(number: str) -> bool:
     try:
