@@ -23,7 +23,7 @@ from .load import Ingester, RecognisedFile
 from .mapping import file_vars_for
 from .readers import iter_records, read_tables
 
-__all__ = ["pairwise_scores", "entity_resolution_scores"]
+__all__ = ["pairwise_scores", "entity_resolution_scores", "ExportTruth"]
 
 _LABEL_OF = {"organisation": "Organisation", "person": "Person", "company": "Company"}
 
@@ -51,46 +51,111 @@ def pairwise_scores(items: Iterable[tuple[Any, Any]]) -> dict[str, float]:
     }
 
 
+_RECORD_LABELS = {
+    "finding": "Finding",
+    "rectification": "Rectification",
+    "tour": "Tour",
+    "lead": "Lead",
+    "transfer": "Transfer",
+    "tender": "Tender",
+}
+
+
+class ExportTruth:
+    """Which graph record each true entity of a generated dataset became.
+
+    Built from ``truth_entities.csv`` by re-reading the exports with the same
+    mappings. Resolved kinds (organisation, person, company) map through the
+    records' ``canonical_id``; other kinds (finding, tour, lead, transfer,
+    tender, rectification) map to node keys.
+
+    Attributes
+    ----------
+    items : dict
+        kind -> set of ``(node key, true id)``.
+    missing : collections.Counter
+        kind -> cells whose row was quarantined or whose cell was empty.
+    canonical : dict
+        label -> {node key: canonical id}.
+    """
+
+    def __init__(self, backend: GraphBackend, exports: str | Path, secret_key: bytes | None = None):
+        exports = Path(exports)
+        self.backend, self.exports = backend, exports
+        labels = {**_LABEL_OF, **_RECORD_LABELS}
+        truth: dict[tuple[str, int, str], list[tuple[str, str]]] = defaultdict(list)
+        with open(exports / "truth_entities.csv", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["kind"] in labels:
+                    truth[(row["file"], int(row["row"]), row["column"])].append((row["kind"], row["entity"]))
+        ingester = Ingester(backend, exports / ".evaluation", secret_key=secret_key)
+        cell_to_node: dict[tuple[str, int, str, str], NodeRef] = {}
+        for name in sorted({f for f, _, _ in truth}):
+            path = exports / name
+            for table in read_tables(path):
+                job = ingester.recognise(path, table, False)
+                if not isinstance(job, RecognisedFile):
+                    continue
+                variables, _ = file_vars_for(job.mapping, path, {})
+                mapper = job.mapping.mapper(backend.schema, ingester.taxonomy, variables, ingester.secret_key)
+                for row_number, raw in iter_records(table, job.header):
+                    result = mapper.apply(raw)
+                    for _field, column, ref in result.mentions:
+                        cell_to_node.setdefault((name, row_number, column, ref.label), ref)
+        self.canonical: dict[str, dict[str, str]] = {}
+        for label in labels.values():
+            key = backend.schema.node(label).key
+            if label in _LABEL_OF.values():
+                frame = backend.nodes(label)
+                if frame.empty:
+                    self.canonical[label] = {}
+                    continue
+                self.canonical[label] = dict(zip(frame[key], frame["canonical_id"].fillna(frame[key]), strict=True))
+            else:
+                frame = backend.nodes(label)
+                self.canonical[label] = {k: k for k in frame[key]} if not frame.empty else {}
+        self.items: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.missing: Counter = Counter()
+        for (name, row_number, column), entries in truth.items():
+            for kind, entity in entries:
+                label = labels[kind]
+                node = cell_to_node.get((name, row_number, column, label))
+                if node is None or node.key not in self.canonical[label]:
+                    self.missing[kind] += 1  # the row was quarantined, or the cell was empty
+                    continue
+                self.items[kind].add((node.key, entity))
+        self._to_graph: dict[str, dict[str, Counter]] = {}
+
+    def label(self, kind: str) -> str:
+        """The graph label of a truth kind."""
+        return {**_LABEL_OF, **_RECORD_LABELS}[kind]
+
+    def graph_id(self, kind: str, true_id: str) -> str | None:
+        """The graph id (canonical id, or node key) most cells of ``true_id`` became, or None."""
+        if kind not in self._to_graph:
+            table: dict[str, Counter] = defaultdict(Counter)
+            canonical = self.canonical[self.label(kind)]
+            for key, entity in self.items[kind]:
+                table[entity][canonical[key]] += 1
+            self._to_graph[kind] = table
+        counts = self._to_graph[kind].get(true_id)
+        return counts.most_common(1)[0][0] if counts else None
+
+    def graph_ids(self, kind: str, true_id: str) -> set[str]:
+        """Every graph id some cell of ``true_id`` became."""
+        self.graph_id(kind, true_id)
+        return set(self._to_graph[kind].get(true_id, {}))
+
+
 def entity_resolution_scores(
-    backend: GraphBackend, exports: str | Path, secret_key: bytes | None = None
+    backend: GraphBackend, exports: str | Path, secret_key: bytes | None = None, truth: ExportTruth | None = None
 ) -> dict[str, dict[str, float]]:
     """Pairwise scores per entity kind for the exports in ``exports`` (with their ``truth_entities.csv``)."""
-    exports = Path(exports)
-    truth: dict[tuple[str, int, str], tuple[str, str]] = {}
-    with open(exports / "truth_entities.csv", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            truth[(row["file"], int(row["row"]), row["column"])] = (row["kind"], row["entity"])
-    ingester = Ingester(backend, exports / ".evaluation", secret_key=secret_key)
-    cell_to_node: dict[tuple[str, int, str], NodeRef] = {}
-    for name in sorted({f for f, _, _ in truth}):
-        path = exports / name
-        for table in read_tables(path):
-            job = ingester.recognise(path, table, False)
-            if not isinstance(job, RecognisedFile):
-                continue
-            variables, _ = file_vars_for(job.mapping, path, {})
-            mapper = job.mapping.mapper(backend.schema, ingester.taxonomy, variables, ingester.secret_key)
-            for row_number, raw in iter_records(table, job.header):
-                result = mapper.apply(raw)
-                for _field, column, ref in result.mentions:
-                    cell_to_node.setdefault((name, row_number, column), ref)
-    canonical: dict[str, dict[str, str]] = {}
-    for label in _LABEL_OF.values():
-        frame = backend.nodes(label)
-        key = backend.schema.node(label).key
-        canonical[label] = dict(zip(frame[key], frame["canonical_id"].fillna(frame[key]), strict=True))
-    items: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    missing: Counter = Counter()
-    for cell, (kind, entity) in truth.items():
-        node = cell_to_node.get(cell)
-        label = _LABEL_OF[kind]
-        if node is None or node.label != label or node.key not in canonical[label]:
-            missing[kind] += 1  # the row was quarantined, or the cell was empty
-            continue
-        items[kind].add((node.key, entity))
+    truth = truth or ExportTruth(backend, exports, secret_key)
     out = {}
-    for kind in _LABEL_OF:
-        scores = pairwise_scores((canonical[_LABEL_OF[kind]][key], entity) for key, entity in items[kind])
-        scores["cells_not_loaded"] = missing[kind]
+    for kind, label in _LABEL_OF.items():
+        canonical = truth.canonical[label]
+        scores = pairwise_scores((canonical[key], entity) for key, entity in truth.items[kind])
+        scores["cells_not_loaded"] = truth.missing[kind]
         out[kind] = scores
     return out

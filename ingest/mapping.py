@@ -486,9 +486,15 @@ class RowMapper:
                 node_type = self.schema.nodes[spec.node]
                 props = {k: _coerce(node_type, k, v) for k, v in props.items() if v is not None}
                 result.records.append(NodeRecord(spec.node, key, props))
+                ref = NodeRef(spec.node, key)
                 for prop, srcs in spec.props.items():
                     if prop == "name" and srcs[0] in columns:
-                        result.mentions.append((srcs[0], columns[srcs[0]], NodeRef(spec.node, key)))
+                        result.mentions.append((srcs[0], columns[srcs[0]], ref))
+                # The cells a key is made of name the record too (a finding by its number).
+                used = next(t for t in spec.key if all(values.get(n) is not None for n in _template_fields(t)))
+                for name in _template_fields(used):
+                    if name in columns:
+                        result.mentions.append((name, columns[name], ref))
             else:
                 assert spec.start is not None and spec.end is not None and spec.rel is not None
                 start = self._render(spec.start[1], values)
@@ -557,6 +563,7 @@ def _sub_rows(each: EachSpec, raw: Mapping[str, Any]) -> list[Mapping[str, Any]]
     return rows
 
 
+@lru_cache(maxsize=4096)
 @lru_cache(maxsize=4096)
 def _template_fields(template: str) -> tuple[str, ...]:
     return tuple(f for _, f, _, _ in _FORMATTER.parse(template) if f)

@@ -291,7 +291,7 @@ class _Renderer:
                         relayed[0] if relayed else None,
                     ]
                 )
-                refs.append(f.org_id)
+                refs.append((f.org_id, f.finding_id, f.tour_id))
             groups = [("", 1), (f"{word}信息", 3), ("问题情况", 6), ("", 1)] if office.fmt == "xlsx" else None
             table = Table(
                 [
@@ -312,8 +312,10 @@ class _Renderer:
                 header_groups=groups,
             )
             file, first = self.write(table, f"{word}发现问题_{region}", office)
-            for i, org_id in enumerate(refs):
+            for i, (org_id, finding_id, tour_id) in enumerate(refs):
                 self.entity("organisation", file, first + i, f"被{word}单位", org_id)
+                self.entity("finding", file, first + i, "问题编号", finding_id)
+                self.entity("tour", file, first + i, f"{word}组", tour_id)
             # Rectification ledger (整改台账), by the same office.
             rows, refs = _fresh()
             for f in findings:
@@ -332,7 +334,7 @@ class _Renderer:
                         "是" if r.verified else "否",
                     ]
                 )
-                refs.append((f.org_id, r.responsible))
+                refs.append((f.org_id, r.responsible, r.rectification_id))
             table = Table(
                 [
                     "问题编号",
@@ -349,8 +351,9 @@ class _Renderer:
                 title=f"{self.region_label(region)}{word}整改台账" if office.fmt == "xlsx" else None,
             )
             file, first = self.write(table, f"整改台账_{region}", office)
-            for i, (org_id, pid) in enumerate(refs):
+            for i, (org_id, pid, rect_id) in enumerate(refs):
                 self.entity("organisation", file, first + i, "责任单位", org_id)
+                self.entity("rectification", file, first + i, "问题编号", rect_id)
                 if pid:
                     self.entity("person", file, first + i, "整改责任人", pid)
             # Teams and their members.
@@ -374,7 +377,7 @@ class _Renderer:
                             self.date(office, t.end),
                         ]
                     )
-                    refs.append((pid, where))
+                    refs.append((pid, where, t.tour_id))
             table = Table(
                 [
                     "轮次",
@@ -391,9 +394,10 @@ class _Renderer:
                 rows,
             )
             file, first = self.write(table, f"{word}组人员_{region}", office, fmt="csv")
-            for i, (pid, org_id) in enumerate(refs):
+            for i, (pid, org_id, tour_id) in enumerate(refs):
                 self.entity("person", file, first + i, "姓名", pid)
                 self.entity("organisation", file, first + i, "工作单位", org_id)
+                self.entity("tour", file, first + i, f"{word}组", tour_id)
 
     def leads(self) -> None:
         w = self.w
@@ -422,7 +426,7 @@ class _Renderer:
                         DISPOSITION_LABELS[lead.status],
                     ]
                 )
-                refs.append((lead.subject_org, lead.subject_person))
+                refs.append((lead.subject_org, lead.subject_person, lead.lead_id))
             table = Table(
                 [
                     "线索编号",
@@ -440,8 +444,9 @@ class _Renderer:
             )
             kind = "纪委监委" if w.orgs[dept].kind == "discipline_commission" else "巡察办"
             file, first = self.write(table, f"问题线索台账_{w.orgs[dept].region_code}_{kind}", office, fmt="csv")
-            for i, (org_id, pid) in enumerate(refs):
+            for i, (org_id, pid, lead_id) in enumerate(refs):
                 self.entity("organisation", file, first + i, "反映对象单位", org_id)
+                self.entity("lead", file, first + i, "线索编号", lead_id)
                 if pid:
                     self.entity("person", file, first + i, "反映对象", pid)
         # Transfer registers, kept by the department that first registered the lead.
@@ -465,12 +470,13 @@ class _Renderer:
                         "已反馈" if t.feedback else "未反馈",
                     ]
                 )
-                refs.append(t.recipient)
+                refs.append((t.recipient, t.transfer_id))
             kind = "纪委监委" if w.orgs[dept].kind == "discipline_commission" else "巡察办"
             table = Table(["移交编号", "线索编号", "移交日期", "接收单位", "反馈期限", "反馈日期", "反馈情况"], rows)
             file, first = self.write(table, f"线索移交台账_{w.orgs[dept].region_code}_{kind}", office, fmt="csv")
-            for i, org_id in enumerate(refs):
+            for i, (org_id, transfer_id) in enumerate(refs):
                 self.entity("organisation", file, first + i, "接收单位", org_id)
+                self.entity("transfer", file, first + i, "移交编号", transfer_id)
 
     def declarations(self) -> None:
         w = self.w
@@ -607,7 +613,7 @@ class _Renderer:
                             "是" if bid.won else "否",
                         ]
                     )
-                    refs.append((t.buyer, c.company_id))
+                    refs.append((t.buyer, c.company_id, t.tender_id))
             table = Table(
                 [
                     "项目编号",
@@ -626,9 +632,10 @@ class _Renderer:
                 rows,
             )
             file, first = self.write(table, f"招投标_{city}", office, fmt="csv")
-            for i, (buyer, cid) in enumerate(refs):
+            for i, (buyer, cid, tender_id) in enumerate(refs):
                 self.entity("organisation", file, first + i, "采购人", buyer)
                 self.entity("company", file, first + i, "投标人", cid)
+                self.entity("tender", file, first + i, "项目编号", tender_id)
 
 
 def render(w: World, out: str | Path, seed: int) -> RenderReport:

@@ -1,0 +1,243 @@
+"""What every detector returns: detections with their evidence, and a frame of them.
+
+A :class:`Detection` says what was found (``kind`` and ``summary``), where
+(``where``: organisations, cadres, companies, tenders, findings ... by graph
+id), how strongly (``score``, higher is stronger) and why (``evidence``: the
+chain of graph records an inspection team can check, each with its date).
+A detector returns a :class:`DetectorResult`: its detections plus the
+parameters it ran with, convertible to a pandas DataFrame or to JSON.
+
+Graph ids of organisations, persons and companies are the canonical ids the
+entity resolver gave them, so one organisation written three ways by three
+tiers is one subject here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Evidence", "Detection", "DetectorResult", "DetectorError"]
+
+
+class DetectorError(ValueError):
+    """A detector cannot run as asked (a bad parameter, or the graph lacks what it needs)."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One checkable step of a detection's evidence chain.
+
+    Parameters
+    ----------
+    role : str
+        What this record is in the argument, e.g. ``"first finding"``.
+    label : str
+        Graph label of the record (``Finding``, ``Rectification`` ...), or
+        ``"Screen"`` for a computed statistic.
+    ref : str
+        Graph id (node key or canonical id) of the record.
+    text : str
+        What the record says, in the words of its source.
+    date : str, optional
+        ISO date of the record, when it has one.
+    """
+
+    role: str
+    label: str
+    ref: str
+    text: str = ""
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One thing a detector found.
+
+    Parameters
+    ----------
+    detector : str
+        Registry name of the detector (``"recurrence"``).
+    kind : str
+        What sort of thing this is (``"sham-rectification"``, ``"bid-ring"`` ...).
+    subject : str
+        The detection's own id, stable across runs on the same graph.
+    score : float
+        Strength; comparable within one detector only.
+    summary : str
+        One line for a person.
+    where : mapping of str to tuple of str
+        Graph ids by role: ``{"organisations": (...), "companies": (...)}``.
+    evidence : tuple of Evidence
+        The records that make the case, in the order to read them.
+    details : mapping
+        Detector-specific values (test statistics, dates, screens).
+    """
+
+    detector: str
+    kind: str
+    subject: str
+    score: float
+    summary: str
+    where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    evidence: tuple[Evidence, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        out = asdict(self)
+        out["where"] = {k: list(v) for k, v in self.where.items()}
+        out["evidence"] = [asdict(e) for e in self.evidence]
+        out["details"] = _jsonable(dict(self.details))
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Detection:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            detector=data["detector"],
+            kind=data["kind"],
+            subject=data["subject"],
+            score=float(data["score"]),
+            summary=data["summary"],
+            where={k: tuple(v) for k, v in data.get("where", {}).items()},
+            evidence=tuple(Evidence(**e) for e in data.get("evidence", ())),
+            details=dict(data.get("details", {})),
+        )
+
+
+@dataclass
+class DetectorResult:
+    """A detector's detections, strongest first, and how it was run.
+
+    Parameters
+    ----------
+    detector : str
+        Registry name.
+    detections : list of Detection
+    params : dict
+        The parameters it ran with (``as_of`` and thresholds), for the record.
+    stats : dict
+        What it looked at (counts), so an empty result can be told from no data.
+    """
+
+    detector: str
+    detections: list[Detection]
+    params: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.detections.sort(key=lambda d: (-d.score, d.subject))
+
+    def __len__(self) -> int:
+        return len(self.detections)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.detections)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per detection: subject, kind, score, summary, one column per ``where`` role and per detail.
+
+        Lists of ids are joined with ``;`` so the frame also writes cleanly to CSV and Excel.
+        """
+        rows = []
+        for d in self.detections:
+            row: dict[str, Any] = {"subject": d.subject, "kind": d.kind, "score": d.score, "summary": d.summary}
+            for role, ids in d.where.items():
+                row[role] = ";".join(ids)
+            for key, value in d.details.items():
+                row[key] = ";".join(map(str, value)) if isinstance(value, list | tuple) else value
+            row["evidence"] = len(d.evidence)
+            rows.append(row)
+        return pd.DataFrame(rows, columns=_frame_columns(rows))
+
+    def evidence_frame(self) -> pd.DataFrame:
+        """One row per evidence step: subject, step number, role, label, ref, text, date."""
+        rows = [
+            {"subject": d.subject, "step": n, **asdict(e)}
+            for d in self.detections
+            for n, e in enumerate(d.evidence, start=1)
+        ]
+        return pd.DataFrame(rows, columns=["subject", "step", "role", "label", "ref", "text", "date"])
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict: detector, params, stats and detections."""
+        return {
+            "detector": self.detector,
+            "params": _jsonable(self.params),
+            "stats": _jsonable(self.stats),
+            "detections": [d.to_dict() for d in self.detections],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DetectorResult:
+        """Inverse of :meth:`to_json`."""
+        return cls(
+            detector=data["detector"],
+            detections=[Detection.from_dict(d) for d in data.get("detections", [])],
+            params=dict(data.get("params", {})),
+            stats=dict(data.get("stats", {})),
+        )
+
+    def write(self, folder: str | Path) -> dict[str, Path]:
+        """Write ``NAME.csv``, ``NAME.evidence.csv`` and ``NAME.json`` into ``folder``; returns the paths."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "csv": folder / f"{self.detector}.csv",
+            "evidence": folder / f"{self.detector}.evidence.csv",
+            "json": folder / f"{self.detector}.json",
+        }
+        # utf-8-sig so Excel on Windows opens the Chinese text correctly.
+        self.to_frame().to_csv(paths["csv"], index=False, encoding="utf-8-sig")
+        self.evidence_frame().to_csv(paths["evidence"], index=False, encoding="utf-8-sig")
+        tmp = paths["json"].with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(paths["json"])
+        return paths
+
+
+def _frame_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    columns = ["subject", "kind", "score", "summary"]
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    return columns
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value == value else None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def iso(value: Any) -> str | None:
+    """ISO text of a date-like value, or None."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def ids(values: Iterable[Any]) -> tuple[str, ...]:
+    """Sorted, de-duplicated, non-empty ids."""
+    return tuple(sorted({str(v) for v in values if v is not None and v == v and str(v)}))

@@ -1,0 +1,181 @@
+"""Score detectors against a generated dataset's truth (``liandong evaluate``).
+
+The generator's ``truth.json`` names things by the true world's ids; its
+``truth_entities.csv`` says which export cell names which true entity or
+record. :class:`ingest.evaluation.ExportTruth` turns those cells into graph
+ids, so each truth item can be written in the graph's terms and compared with
+what a detector found:
+
+==================== =========================================================
+detector             items compared
+==================== =========================================================
+systemic-problems    (system, category)
+recurrence           (first finding, later finding)
+bid-rings            pairs of companies put in one ring (pairwise, like ER)
+conflict-of-interest (cadre, company, tender)
+duplicate-leads      pairs of lead records that are one allegation (pairwise)
+overdue-transfers    transfer
+inspector-ties       (tour, inspector, target organisation)
+targets              precision at k = number of held-out organisations with
+                     serious problems, among the held-out round's targets
+==================== =========================================================
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ingest.evaluation import ExportTruth, entity_resolution_scores
+
+from .base import DetectorResult
+
+__all__ = ["score_sets", "evaluate_detectors", "load_truth"]
+
+
+def score_sets(predicted: Iterable[Any], actual: Iterable[Any]) -> dict[str, Any]:
+    """Precision, recall and F1 of a predicted set against a true set."""
+    p, a = set(predicted), set(actual)
+    hit = len(p & a)
+    precision = hit / len(p) if p else (1.0 if not a else 0.0)
+    recall = hit / len(a) if a else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "predicted": len(p),
+        "true": len(a),
+        "hits": hit,
+    }
+
+
+def _pairs(groups: Iterable[Iterable[str]]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for group in groups:
+        out.update(itertools.combinations(sorted(set(group)), 2))
+    return out
+
+
+def load_truth(path: str | Path) -> dict[str, Any]:
+    """Read a generator's ``truth.json``."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+class _Translate:
+    """True world ids -> graph ids, via the export truth."""
+
+    def __init__(self, export_truth: ExportTruth):
+        self.t = export_truth
+
+    def __call__(self, kind: str, true_id: str | None) -> str | None:
+        return self.t.graph_id(kind, true_id) if true_id is not None else None
+
+
+def _truth_items(name: str, truth: Mapping[str, Any], g: _Translate, et: ExportTruth) -> set[Any]:
+    if name == "systemic-problems":
+        return {(p["system"], p["category"]) for p in truth["systemic_problems"]}
+    if name == "recurrence":
+        return {(g("finding", r["first_finding"]), g("finding", r["later_finding"])) for r in truth["recurrence"]}
+    if name == "conflict-of-interest":
+        return {
+            (g("person", r["cadre"]), g("company", r["company"]), g("tender", r["tender"]))
+            for r in truth["conflict_of_interest"]
+        }
+    if name == "overdue-transfers":
+        return {g("transfer", r["transfer"]) for r in truth["overdue_transfers"]}
+    if name == "inspector-ties":
+        return {
+            (g("tour", r["tour"]), g("person", r["inspector"]), g("organisation", r["target"]))
+            for r in truth["inspector_ties"]
+        }
+    if name == "duplicate-leads":
+        records: dict[str, list[str]] = {}
+        for key, lead in et.items["lead"]:
+            records.setdefault(lead, []).append(key)
+        wanted = {r["lead"] for r in truth["duplicate_leads"]}
+        return _pairs(keys for lead, keys in records.items() if lead in wanted)
+    if name == "bid-rings":
+        return _pairs([c for c in (g("company", m) for m in ring["members"]) if c] for ring in truth["bid_rings"])
+    raise KeyError(name)
+
+
+def _predicted_items(name: str, result: DetectorResult) -> set[Any]:
+    dets = result.detections
+    if name == "systemic-problems":
+        return {(d.details["system"], d.details["category"]) for d in dets}
+    if name == "recurrence":
+        return {(d.details["first_finding"], d.details["later_finding"]) for d in dets}
+    if name == "conflict-of-interest":
+        return {(d.details["cadre"], d.details["company"], d.details["tender"]) for d in dets}
+    if name == "overdue-transfers":
+        return {d.details["transfer"] for d in dets}
+    if name == "inspector-ties":
+        return {(d.details["tour"], d.details["inspector"], d.details["target"]) for d in dets}
+    if name == "duplicate-leads":
+        return _pairs(d.where["leads"] for d in dets)
+    if name == "bid-rings":
+        return _pairs(d.where["companies"] for d in dets)
+    raise KeyError(name)
+
+
+def _targets_score(result: DetectorResult, truth: Mapping[str, Any], g: _Translate) -> dict[str, Any]:
+    t = truth["targets"]
+    inspected = {g("organisation", o) for o in t["inspected"]} - {None}
+    positive = {g("organisation", o) for o in t["serious_problems_found"]} - {None}
+    ranked = [d.subject for d in result.detections if d.subject in inspected]
+    k = len(positive)
+    top = set(ranked[:k])
+    precision = len(top & positive) / k if k else 1.0
+    base = len(positive) / len(inspected) if inspected else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(precision, 4),  # at k = number of positives, recall equals precision
+        "f1": round(precision, 4),
+        "k": k,
+        "ranked": len(ranked),
+        "random_precision": round(base, 4),
+        "baseline_most_findings": result.params.get("baseline_precision_at_k"),
+    }
+
+
+def evaluate_detectors(
+    results: Mapping[str, DetectorResult],
+    truth: Mapping[str, Any],
+    export_truth: ExportTruth,
+    *,
+    with_entity_resolution: bool = True,
+) -> dict[str, Any]:
+    """Scores per detector (and for entity resolution) in the shape ``liandong evaluate --json`` prints.
+
+    Parameters
+    ----------
+    results : mapping of detector name to DetectorResult
+    truth : the generator's ``truth.json``, loaded
+    export_truth : ExportTruth of the same exports in the same graph
+
+    Returns
+    -------
+    dict
+        ``{"detectors": {name: {"precision", "recall", "f1", ...}}, "entity_resolution": {...}}``
+    """
+    g = _Translate(export_truth)
+    out: dict[str, Any] = {"detectors": {}}
+    for name, result in results.items():
+        if name == "targets":
+            out["detectors"][name] = _targets_score(result, truth, g)
+            continue
+        try:
+            actual = _truth_items(name, truth, g, export_truth)
+        except KeyError:
+            continue  # a detector the truth does not cover (profiles)
+        out["detectors"][name] = score_sets(_predicted_items(name, result), actual)
+    if with_entity_resolution:
+        er = entity_resolution_scores(export_truth.backend, export_truth.exports, truth=export_truth)
+        out["entity_resolution"] = {
+            {"person": "cadre"}.get(kind, kind): {k: v for k, v in scores.items()} for kind, scores in er.items()
+        }
+    return out

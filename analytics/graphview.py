@@ -1,0 +1,326 @@
+"""The graph as the detectors read it: tidy pandas frames over resolved entities.
+
+Every detector needs the same few joins (a finding's organisation, a bid's
+company and tender, a cadre's posts), and each of them must see one
+organisation, cadre or company however many tiers wrote it. :class:`GraphView`
+reads each label and relationship type once through the backend's public
+interface (so both backends give the same frames), replaces organisation,
+person and company keys by their ``canonical_id``, and caches the result for
+every detector run on the same view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from graphmodel import GraphBackend
+
+__all__ = ["GraphView", "RESOLVED_LABELS"]
+
+RESOLVED_LABELS = ("Organisation", "Person", "Company")
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, errors="coerce")
+
+
+class GraphView:
+    """Cached, resolved frames of one graph.
+
+    Parameters
+    ----------
+    backend : GraphBackend
+        Any backend; only its public read methods are used.
+
+    Notes
+    -----
+    Frames are read lazily and cached; build a new view after the graph
+    changes. Dates are ``datetime64`` columns (``NaT`` when missing).
+    """
+
+    def __init__(self, backend: GraphBackend):
+        self.backend = backend
+        self._canonical: dict[str, dict[str, str]] = {}
+
+    # -- resolution -------------------------------------------------------------------------------
+    def canonical(self, label: str) -> dict[str, str]:
+        """node key -> canonical id, for a resolved label (identity for others)."""
+        if label not in self._canonical:
+            frame = self.backend.nodes(label)
+            key = self.backend.schema.node(label).key
+            if frame.empty:
+                self._canonical[label] = {}
+            elif "canonical_id" in frame:
+                self._canonical[label] = dict(zip(frame[key], frame["canonical_id"].fillna(frame[key]), strict=True))
+            else:
+                self._canonical[label] = {k: k for k in frame[key]}
+        return self._canonical[label]
+
+    def resolve(self, label: str, keys: pd.Series) -> pd.Series:
+        """Map node keys of ``label`` to canonical ids (keys not in the graph stay as they are)."""
+        if label not in RESOLVED_LABELS:
+            return keys
+        table = self.canonical(label)
+        return keys.map(lambda k: table.get(k, k))
+
+    def rel(self, rel_type: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+        """Relationships of a type, ends resolved: columns ``start, end`` (+ labels and properties)."""
+        frame = self.backend.relationships(rel_type)
+        if frame.empty:
+            props = list(self.backend.schema.relationship(rel_type).properties)
+            return pd.DataFrame(columns=["start_label", "start", "end_label", "end", *props])
+        if start is not None:
+            frame = frame[frame["start_label"] == start]
+        if end is not None:
+            frame = frame[frame["end_label"] == end]
+        frame = frame.copy()
+        frame["start"] = frame["start_key"]
+        frame["end"] = frame["end_key"]
+        for side in ("start", "end"):
+            for label in RESOLVED_LABELS:
+                mask = frame[f"{side}_label"] == label
+                if mask.any():
+                    frame.loc[mask, side] = self.resolve(label, frame.loc[mask, f"{side}_key"])
+        return frame.drop(columns=["start_key", "end_key"]).reset_index(drop=True)
+
+    def _entities(self, label: str, prefer: Callable[[pd.DataFrame], pd.Series] | None = None) -> pd.DataFrame:
+        frame = self.backend.nodes(label)
+        key = self.backend.schema.node(label).key
+        if frame.empty:
+            return pd.DataFrame(columns=["id", "records", *[c for c in frame.columns if c != key]]).set_index("id")
+        frame = frame.copy()
+        frame["id"] = frame["canonical_id"].fillna(frame[key])
+        if prefer is not None:
+            # Records that say more come first, so "first non-null" takes their values.
+            frame = frame.assign(_rank=prefer(frame)).sort_values(["_rank", key], ascending=[False, True])
+            frame = frame.drop(columns="_rank")
+        grouped = frame.drop(columns=[key, "canonical_id"]).groupby("id", sort=True)
+        out = grouped.first()
+        out.insert(0, "records", grouped.size())
+        return out
+
+    # -- entities ---------------------------------------------------------------------------------
+    @cached_property
+    def organisations(self) -> pd.DataFrame:
+        """One row per resolved organisation (index ``id``): name, tier, system, region_code, kind, records."""
+        return self._entities("Organisation", prefer=lambda f: f["tier"].notna().astype(int) + f["system"].notna())
+
+    @cached_property
+    def people(self) -> pd.DataFrame:
+        """One row per resolved person: name, birth_date, native_place, records."""
+        return self._entities("Person", prefer=lambda f: f["birth_date"].notna().astype(int))
+
+    @cached_property
+    def companies(self) -> pd.DataFrame:
+        """One row per resolved company: name, uscc, region_code, records."""
+        return self._entities("Company", prefer=lambda f: f["uscc"].notna().astype(int))
+
+    @cached_property
+    def parent(self) -> dict[str, str]:
+        """Organisation -> its parent organisation (``PART_OF``)."""
+        r = self.rel("PART_OF")
+        return dict(zip(r["start"], r["end"], strict=True))
+
+    @cached_property
+    def successor(self) -> dict[str, str]:
+        """Organisation -> the organisation that took over its work (``SUCCEEDED_BY``)."""
+        r = self.rel("SUCCEEDED_BY")
+        return {a: b for a, b in zip(r["start"], r["end"], strict=True) if a != b}
+
+    # -- inspection -------------------------------------------------------------------------------
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        """Findings: finding, category, found_date, severity, amount, organisation, tour."""
+        f = self.backend.nodes("Finding")
+        if f.empty:
+            return pd.DataFrame(
+                columns=[
+                    "finding",
+                    "category",
+                    "found_date",
+                    "severity",
+                    "amount",
+                    "description",
+                    "organisation",
+                    "tour",
+                ]
+            )
+        f = f.rename(columns={"finding_id": "finding"})
+        f["found_date"] = _dates(f["found_date"])
+        concerns = self.rel("CONCERNS", "Finding", "Organisation")[["start", "end"]]
+        concerns = concerns.drop_duplicates("start").rename(columns={"start": "finding", "end": "organisation"})
+        found = self.rel("FOUND", "Tour", "Finding")[["start", "end"]].drop_duplicates("end")
+        found = found.rename(columns={"end": "finding", "start": "tour"})
+        return f.merge(concerns, on="finding", how="left").merge(found, on="finding", how="left")
+
+    @cached_property
+    def rectifications(self) -> pd.DataFrame:
+        """Rectifications: rectification, finding, status, deadline, reported_date, verified."""
+        r = self.backend.nodes("Rectification")
+        if r.empty:
+            return pd.DataFrame(columns=["rectification", "finding", "status", "deadline", "reported_date", "verified"])
+        r = r.rename(columns={"rectification_id": "rectification"})
+        for c in ("deadline", "reported_date", "verified_date"):
+            r[c] = _dates(r[c])
+        link = self.rel("RECTIFIES")[["start", "end"]].rename(columns={"start": "rectification", "end": "finding"})
+        return r.merge(link.drop_duplicates("rectification"), on="rectification", how="left")
+
+    @cached_property
+    def tours(self) -> pd.DataFrame:
+        """Tours: tour, level, kind, start_date, end_date, round, team."""
+        t = self.backend.nodes("Tour").rename(columns={"tour_id": "tour"})
+        if t.empty:
+            return pd.DataFrame(columns=["tour", "level", "kind", "start_date", "end_date", "round", "team"])
+        for c in ("start_date", "end_date", "feedback_date"):
+            t[c] = _dates(t[c])
+        rounds = self.rel("IN_ROUND")[["start", "end"]].drop_duplicates("start")
+        teams = self.rel("CONDUCTED")[["start", "end"]].drop_duplicates("end")
+        t = t.merge(rounds.rename(columns={"start": "tour", "end": "round"}), on="tour", how="left")
+        return t.merge(teams.rename(columns={"end": "tour", "start": "team"}), on="tour", how="left")
+
+    @cached_property
+    def inspected(self) -> pd.DataFrame:
+        """Tour -> organisation it inspected: tour, organisation."""
+        r = self.rel("INSPECTED")[["start", "end"]].drop_duplicates()
+        return r.rename(columns={"start": "tour", "end": "organisation"}).reset_index(drop=True)
+
+    @cached_property
+    def members(self) -> pd.DataFrame:
+        """Inspectors: person, team, role."""
+        r = self.rel("MEMBER_OF")[["start", "end", "role"]].drop_duplicates()
+        return r.rename(columns={"start": "person", "end": "team"}).reset_index(drop=True)
+
+    # -- people -----------------------------------------------------------------------------------
+    @cached_property
+    def posts(self) -> pd.DataFrame:
+        """Posts held: person, organisation, post, start_date, end_date."""
+        r = self.rel("SERVES_AT")
+        r = r.rename(columns={"start": "person", "end": "organisation"})
+        r = r[["person", "organisation", "post", "start_date", "end_date"]].copy()
+        r["start_date"] = _dates(r["start_date"])
+        r["end_date"] = _dates(r["end_date"])
+        return r.drop_duplicates().reset_index(drop=True)
+
+    @cached_property
+    def relatives(self) -> pd.DataFrame:
+        """Declared relatives: person, relative, relation (both directions listed)."""
+        r = self.rel("RELATIVE_OF")[["start", "end", "relation"]]
+        both = pd.concat(
+            [
+                r.rename(columns={"start": "person", "end": "relative"}),
+                r.rename(columns={"end": "person", "start": "relative"}),
+            ],
+            ignore_index=True,
+        )
+        return both[both["person"] != both["relative"]].drop_duplicates().reset_index(drop=True)
+
+    @cached_property
+    def company_roles(self) -> pd.DataFrame:
+        """Persons' roles in companies: person, company, role (officer roles and ``shareholder``)."""
+        officers = self.rel("OFFICER_OF", "Person")[["start", "end", "role"]]
+        holders = self.rel("SHAREHOLDER_OF", "Person")[["start", "end"]].assign(role="shareholder")
+        both = pd.concat([officers, holders], ignore_index=True)
+        both = both.rename(columns={"start": "person", "end": "company"})
+        both["role"] = both["role"].fillna("officer")
+        return both.drop_duplicates().reset_index(drop=True)
+
+    # -- procurement ------------------------------------------------------------------------------
+    @cached_property
+    def tenders(self) -> pd.DataFrame:
+        """Tenders: tender, title, budget, announced, awarded, method, buyer."""
+        t = self.backend.nodes("Tender").rename(columns={"tender_id": "tender"})
+        if t.empty:
+            return pd.DataFrame(columns=["tender", "title", "budget", "announced", "awarded", "method", "buyer"])
+        t["announced"] = _dates(t["announced"])
+        t["awarded"] = _dates(t["awarded"])
+        issued = self.rel("ISSUED")[["start", "end"]].drop_duplicates("end")
+        return t.merge(issued.rename(columns={"start": "buyer", "end": "tender"}), on="tender", how="left")
+
+    @cached_property
+    def bids(self) -> pd.DataFrame:
+        """Bids: company, tender, amount, rank, won (one per company and tender)."""
+        b = self.rel("BID_ON")
+        if b.empty:
+            return pd.DataFrame(columns=["company", "tender", "amount", "rank", "won"])
+        b = b.rename(columns={"start": "company", "end": "tender"})[["company", "tender", "amount", "rank", "won"]]
+        b["amount"] = pd.to_numeric(b["amount"], errors="coerce")
+        b["won"] = b["won"].fillna(False).astype(bool)
+        # Two records of one company resolved together on one tender are one bid: keep the winning one.
+        b = b.sort_values(["tender", "company", "won"], ascending=[True, True, False])
+        return b.drop_duplicates(["tender", "company"]).reset_index(drop=True)
+
+    @cached_property
+    def company_contacts(self) -> pd.DataFrame:
+        """Companies' addresses and phones: company, kind (address/phone), value."""
+        parts = []
+        for rel_type, kind in (("HAS_ADDRESS", "address"), ("HAS_PHONE", "phone")):
+            r = self.rel(rel_type, "Company")[["start", "end"]]
+            parts.append(r.rename(columns={"start": "company", "end": "value"}).assign(kind=kind))
+        return pd.concat(parts, ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+    # -- leads ------------------------------------------------------------------------------------
+    @cached_property
+    def leads(self) -> pd.DataFrame:
+        """Leads: lead, source, received_date, status, category, department, organisation, person."""
+        lead = self.backend.nodes("Lead")
+        if lead.empty:
+            return pd.DataFrame(
+                columns=[
+                    "lead",
+                    "source",
+                    "received_date",
+                    "status",
+                    "category",
+                    "department",
+                    "organisation",
+                    "person",
+                ]
+            )
+        lead = lead.rename(columns={"lead_id": "lead"}).drop(columns=["summary", "petitioner_hash"], errors="ignore")
+        lead["received_date"] = _dates(lead["received_date"])
+        received = self.rel("RECEIVED")[["start", "end"]].drop_duplicates("end")
+        lead = lead.merge(received.rename(columns={"start": "department", "end": "lead"}), on="lead", how="left")
+        for label, column in (("Organisation", "organisation"), ("Person", "person")):
+            c = self.rel("CONCERNS", "Lead", label)[["start", "end"]].drop_duplicates("start")
+            lead = lead.merge(c.rename(columns={"start": "lead", "end": column}), on="lead", how="left")
+        return lead
+
+    @cached_property
+    def transfers(self) -> pd.DataFrame:
+        """Transfers: transfer, lead, recipient, transfer_date, deadline, feedback_date, feedback."""
+        t = self.backend.nodes("Transfer").rename(columns={"transfer_id": "transfer"})
+        if t.empty:
+            return pd.DataFrame(
+                columns=["transfer", "lead", "recipient", "transfer_date", "deadline", "feedback_date", "feedback"]
+            )
+        for c in ("transfer_date", "deadline", "feedback_date"):
+            t[c] = _dates(t[c])
+        has = self.rel("HAS_TRANSFER")[["start", "end"]].drop_duplicates("end")
+        to = self.rel("TRANSFERRED_TO")[["start", "end"]].drop_duplicates("start")
+        t = t.merge(has.rename(columns={"start": "lead", "end": "transfer"}), on="transfer", how="left")
+        return t.merge(to.rename(columns={"start": "transfer", "end": "recipient"}), on="transfer", how="left")
+
+    def name_of(self, label: str, graph_id: Any) -> str:
+        """A person-readable name for a resolved id (falls back to the id)."""
+        table = {"Organisation": self.organisations, "Person": self.people, "Company": self.companies}.get(label)
+        if table is not None and graph_id in table.index:
+            name = table.at[graph_id, "name"]
+            if isinstance(name, str) and name:
+                return name
+        return str(graph_id)
+
+    def latest_date(self) -> Any:
+        """The latest date any finding, lead, transfer or tender carries (a default for ``as_of``)."""
+        candidates = [
+            self.findings["found_date"].max() if len(self.findings) else pd.NaT,
+            self.leads["received_date"].max() if len(self.leads) else pd.NaT,
+            self.transfers["transfer_date"].max() if len(self.transfers) else pd.NaT,
+            self.transfers["feedback_date"].max() if len(self.transfers) else pd.NaT,
+            self.tenders["awarded"].max() if len(self.tenders) else pd.NaT,
+        ]
+        dates = [d for d in candidates if d is not pd.NaT and d == d]
+        return max(dates).date() if dates else None
