@@ -427,6 +427,122 @@ def entities_evaluate(state: _State, exports: str, as_json: bool) -> None:
         )
 
 
+DEMO_KEY = b"liandong-demo-key-not-for-real-data"
+
+
+def _analyses_folder(state: _State, out: str | None) -> Path:
+    return Path(out) if out else Path(state.workspace) / "analyses"
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for NAME.csv, NAME.evidence.csv and NAME.json (default: WORKSPACE/analyses).",
+)
+@click.option(
+    "--as-of", help="Judge deadlines and recency on this day, e.g. 2024-12-31 (default: latest date in the graph)."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="For detectors with randomness.")
+@click.option("--list", "list_only", is_flag=True, help="List the detectors and exit.")
+@_json_option
+@_pass_state
+def analyze(
+    state: _State, names: tuple[str, ...], out: str | None, as_of: str | None, seed: int, list_only: bool, as_json: bool
+) -> None:
+    """Run detectors (all, or the NAMES given) and write their findings with evidence.
+
+    Each detector writes NAME.csv (one row per detection), NAME.evidence.csv
+    (the evidence chain, one row per step) and NAME.json into --out.
+
+    \b
+    Example:
+      liandong --workspace ./ws analyze
+      liandong --workspace ./ws analyze recurrence systemic-problems --as-of 2024-12-31 --out ./findings
+    """
+    from analytics import DETECTORS, run_detectors, write_results
+
+    if list_only:
+        for spec in DETECTORS.values():
+            click.echo(f"{spec.name:<22} {spec.title}")
+        return
+    folder = _analyses_folder(state, out)
+    results = run_detectors(state.backend(create=False), names or None, as_of=as_of, seed=seed)
+    write_results(results, folder)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {n: {"detections": len(r), "seconds": r.stats.get("seconds")} for n, r in results.items()}, indent=2
+            )
+        )
+        return
+    for name, result in results.items():
+        top = result.detections[0].summary if result.detections else "-"
+        click.echo(f"{name:<22} {len(result):>6,} found in {result.stats.get('seconds', 0):6.2f} s   top: {top}")
+    click.echo(f"written to {folder}")
+
+
+@main.command()
+@click.option(
+    "--truth",
+    "truth_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The truth.json of a 'liandong generate' folder (truth_entities.csv must sit beside it).",
+)
+@click.option(
+    "--results", type=click.Path(file_okay=False), help="Where 'analyze' wrote (default: WORKSPACE/analyses)."
+)
+@_json_option
+@_pass_state
+def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool) -> None:
+    """Score the detectors' output against a generated dataset's truth.
+
+    Reads what 'liandong analyze' wrote; detectors with no output there are
+    run now, judged as of the truth's date. Prints precision, recall and F1
+    per detector and for entity resolution (pairwise). The secret key must be
+    the one the data was ingested with (LIANDONG_SECRET_KEY; else the demo key).
+
+    \b
+    Example:
+      liandong --workspace ./ws analyze --as-of 2024-12-31
+      liandong --workspace ./ws evaluate --truth ./exports/truth.json --json
+    """
+    from analytics import detector_names, read_results, run_detectors
+    from analytics.evaluation import evaluate_detectors, load_truth
+    from ingest.evaluation import ExportTruth
+    from ingest.load import secret_key_from_env
+
+    exports = Path(truth_path).parent
+    if not (exports / "truth_entities.csv").exists():
+        raise click.ClickException(
+            f"{exports} has no truth_entities.csv; --truth must be a 'liandong generate' truth.json"
+        )
+    truth = load_truth(truth_path)
+    backend = state.backend(create=False)
+    found = read_results(_analyses_folder(state, results))
+    missing = [n for n in detector_names() if n not in found]
+    if missing:
+        found.update(run_detectors(backend, missing, as_of=truth.get("as_of")))
+    stale = [n for n, r in found.items() if r.params.get("as_of") not in (None, truth.get("as_of"))]
+    export_truth = ExportTruth(backend, exports, secret_key_from_env() or DEMO_KEY)
+    scores = evaluate_detectors(found, truth, export_truth)
+    if stale:
+        scores["notes"] = [
+            f"{n} ran as of {found[n].params['as_of']}, the truth is as of {truth['as_of']}" for n in stale
+        ]
+    if as_json:
+        click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
+        return
+    for name, row in scores["detectors"].items():
+        click.echo(f"{name:<22} precision {row['precision']:.4f}  recall {row['recall']:.4f}  f1 {row['f1']:.4f}")
+    for kind, row in scores["entity_resolution"].items():
+        click.echo(f"ER {kind:<19} precision {row['precision']:.4f}  recall {row['recall']:.4f}  f1 {row['f1']:.4f}")
+    for note in scores.get("notes", []):
+        click.echo(f"note: {note}")
+
+
 @main.command()
 @click.option(
     "--scale",
@@ -512,7 +628,7 @@ def demo(out: str, scale: str, seed: int) -> None:
     started = time.perf_counter()
     root = Path(out)
     exports, workspace = root / "exports", root / "workspace"
-    key = secret_key_from_env() or b"liandong-demo-key-not-for-real-data"
+    key = secret_key_from_env() or DEMO_KEY
     if not (exports / "truth.json").exists():
         generated = run_generate(scale, seed, exports)
         click.echo(f"1. generated {len(generated.files)} tier export files ({scale}, seed {seed}) in {exports}")

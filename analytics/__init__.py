@@ -1,7 +1,30 @@
-"""Detectors of cross-tier problem patterns (one module per detector).
+"""Detectors of cross-tier problem patterns, each returning detections with their evidence.
 
-The detectors arrive with the analytics work; this package holds their
-shared home so the layout is fixed from the start.
+>>> from graphmodel import open_backend                    # doctest: +SKIP
+>>> from analytics import run_detectors, GraphView          # doctest: +SKIP
+>>> view = GraphView(open_backend("liandong-workspace"))    # doctest: +SKIP
+>>> results = run_detectors(view, ["recurrence", "systemic-problems"])  # doctest: +SKIP
+>>> results["recurrence"].to_frame()                        # doctest: +SKIP
+
+One module per detector; :mod:`.registry` lists them by their CLI names;
+:mod:`.evaluation` scores them against a generated dataset's truth.
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from .base import Detection, DetectorError, DetectorResult, Evidence
+from .graphview import GraphView
+from .registry import DETECTORS, detector_names, read_results, run_detectors, write_results
+
+__all__ = [
+    "Detection",
+    "DetectorError",
+    "DetectorResult",
+    "Evidence",
+    "GraphView",
+    "DETECTORS",
+    "detector_names",
+    "read_results",
+    "run_detectors",
+    "write_results",
+]

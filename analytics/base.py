@@ -23,10 +23,12 @@ from typing import Any
 
 import pandas as pd
 
+from graphmodel import LiandongError
+
 __all__ = ["Evidence", "Detection", "DetectorResult", "DetectorError"]
 
 
-class DetectorError(ValueError):
+class DetectorError(LiandongError, ValueError):
     """A detector cannot run as asked (a bad parameter, or the graph lacks what it needs)."""
 
 

@@ -2,9 +2,9 @@
 
 The generator's ``truth.json`` names things by the true world's ids; its
 ``truth_entities.csv`` says which export cell names which true entity or
-record. :class:`ingest.evaluation.ExportTruth` turns those cells into graph
-ids, so each truth item can be written in the graph's terms and compared with
-what a detector found:
+record. :class:`ingest.evaluation.ExportTruth` reads those cells back through
+the mappings, so each graph id a detector reports can be translated to the
+true entity most of its records name, and compared with the truth:
 
 ==================== =========================================================
 detector             items compared
@@ -65,33 +65,18 @@ def load_truth(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-class _Translate:
-    """True world ids -> graph ids, via the export truth."""
-
-    def __init__(self, export_truth: ExportTruth):
-        self.t = export_truth
-
-    def __call__(self, kind: str, true_id: str | None) -> str | None:
-        return self.t.graph_id(kind, true_id) if true_id is not None else None
-
-
-def _truth_items(name: str, truth: Mapping[str, Any], g: _Translate, et: ExportTruth) -> set[Any]:
+def _truth_items(name: str, truth: Mapping[str, Any], et: ExportTruth) -> set[Any]:
+    """The truth's items, in true ids (lead records, which are one-to-one with graph keys, as keys)."""
     if name == "systemic-problems":
         return {(p["system"], p["category"]) for p in truth["systemic_problems"]}
     if name == "recurrence":
-        return {(g("finding", r["first_finding"]), g("finding", r["later_finding"])) for r in truth["recurrence"]}
+        return {(r["first_finding"], r["later_finding"]) for r in truth["recurrence"]}
     if name == "conflict-of-interest":
-        return {
-            (g("person", r["cadre"]), g("company", r["company"]), g("tender", r["tender"]))
-            for r in truth["conflict_of_interest"]
-        }
+        return {(r["cadre"], r["company"], r["tender"]) for r in truth["conflict_of_interest"]}
     if name == "overdue-transfers":
-        return {g("transfer", r["transfer"]) for r in truth["overdue_transfers"]}
+        return {r["transfer"] for r in truth["overdue_transfers"]}
     if name == "inspector-ties":
-        return {
-            (g("tour", r["tour"]), g("person", r["inspector"]), g("organisation", r["target"]))
-            for r in truth["inspector_ties"]
-        }
+        return {(r["tour"], r["inspector"], r["target"]) for r in truth["inspector_ties"]}
     if name == "duplicate-leads":
         records: dict[str, list[str]] = {}
         for key, lead in et.items["lead"]:
@@ -99,34 +84,45 @@ def _truth_items(name: str, truth: Mapping[str, Any], g: _Translate, et: ExportT
         wanted = {r["lead"] for r in truth["duplicate_leads"]}
         return _pairs(keys for lead, keys in records.items() if lead in wanted)
     if name == "bid-rings":
-        return _pairs([c for c in (g("company", m) for m in ring["members"]) if c] for ring in truth["bid_rings"])
+        return _pairs(ring["members"] for ring in truth["bid_rings"])
     raise KeyError(name)
 
 
-def _predicted_items(name: str, result: DetectorResult) -> set[Any]:
+def _predicted_items(name: str, result: DetectorResult, et: ExportTruth) -> set[Any]:
+    """A detector's items, translated to true ids (a graph id no truth cell maps to stays as it is)."""
+
+    def w(kind: str, graph_id: Any) -> Any:
+        return et.true_id(kind, graph_id) or graph_id
+
     dets = result.detections
     if name == "systemic-problems":
         return {(d.details["system"], d.details["category"]) for d in dets}
     if name == "recurrence":
-        return {(d.details["first_finding"], d.details["later_finding"]) for d in dets}
+        return {(w("finding", d.details["first_finding"]), w("finding", d.details["later_finding"])) for d in dets}
     if name == "conflict-of-interest":
-        return {(d.details["cadre"], d.details["company"], d.details["tender"]) for d in dets}
+        return {
+            (w("person", d.details["cadre"]), w("company", d.details["company"]), w("tender", d.details["tender"]))
+            for d in dets
+        }
     if name == "overdue-transfers":
-        return {d.details["transfer"] for d in dets}
+        return {w("transfer", d.details["transfer"]) for d in dets}
     if name == "inspector-ties":
-        return {(d.details["tour"], d.details["inspector"], d.details["target"]) for d in dets}
+        return {
+            (w("tour", d.details["tour"]), w("person", d.details["inspector"]), w("organisation", d.details["target"]))
+            for d in dets
+        }
     if name == "duplicate-leads":
         return _pairs(d.where["leads"] for d in dets)
     if name == "bid-rings":
-        return _pairs(d.where["companies"] for d in dets)
+        return _pairs([w("company", c) for c in d.where["companies"]] for d in dets)
     raise KeyError(name)
 
 
-def _targets_score(result: DetectorResult, truth: Mapping[str, Any], g: _Translate) -> dict[str, Any]:
+def _targets_score(result: DetectorResult, truth: Mapping[str, Any], et: ExportTruth) -> dict[str, Any]:
     t = truth["targets"]
-    inspected = {g("organisation", o) for o in t["inspected"]} - {None}
-    positive = {g("organisation", o) for o in t["serious_problems_found"]} - {None}
-    ranked = [d.subject for d in result.detections if d.subject in inspected]
+    inspected, positive = set(t["inspected"]), set(t["serious_problems_found"])
+    ranked = list(dict.fromkeys(et.true_id("organisation", d.subject) for d in result.detections))
+    ranked = [o for o in ranked if o in inspected]
     k = len(positive)
     top = set(ranked[:k])
     precision = len(top & positive) / k if k else 1.0
@@ -162,17 +158,16 @@ def evaluate_detectors(
     dict
         ``{"detectors": {name: {"precision", "recall", "f1", ...}}, "entity_resolution": {...}}``
     """
-    g = _Translate(export_truth)
     out: dict[str, Any] = {"detectors": {}}
     for name, result in results.items():
         if name == "targets":
-            out["detectors"][name] = _targets_score(result, truth, g)
+            out["detectors"][name] = _targets_score(result, truth, export_truth)
             continue
         try:
-            actual = _truth_items(name, truth, g, export_truth)
+            actual = _truth_items(name, truth, export_truth)
         except KeyError:
             continue  # a detector the truth does not cover (profiles)
-        out["detectors"][name] = score_sets(_predicted_items(name, result), actual)
+        out["detectors"][name] = score_sets(_predicted_items(name, result, export_truth), actual)
     if with_entity_resolution:
         er = entity_resolution_scores(export_truth.backend, export_truth.exports, truth=export_truth)
         out["entity_resolution"] = {

@@ -125,6 +125,7 @@ class ExportTruth:
                     continue
                 self.items[kind].add((node.key, entity))
         self._to_graph: dict[str, dict[str, Counter]] = {}
+        self._to_true: dict[str, dict[str, Counter]] = {}
 
     def label(self, kind: str) -> str:
         """The graph label of a truth kind."""
@@ -132,19 +133,34 @@ class ExportTruth:
 
     def graph_id(self, kind: str, true_id: str) -> str | None:
         """The graph id (canonical id, or node key) most cells of ``true_id`` became, or None."""
-        if kind not in self._to_graph:
-            table: dict[str, Counter] = defaultdict(Counter)
-            canonical = self.canonical[self.label(kind)]
-            for key, entity in self.items[kind]:
-                table[entity][canonical[key]] += 1
-            self._to_graph[kind] = table
-        counts = self._to_graph[kind].get(true_id)
-        return counts.most_common(1)[0][0] if counts else None
+        counts = self._tables(kind)[0].get(true_id)
+        return _majority(counts) if counts else None
 
     def graph_ids(self, kind: str, true_id: str) -> set[str]:
         """Every graph id some cell of ``true_id`` became."""
-        self.graph_id(kind, true_id)
-        return set(self._to_graph[kind].get(true_id, {}))
+        return set(self._tables(kind)[0].get(true_id, {}))
+
+    def true_id(self, kind: str, graph_id: str) -> str | None:
+        """The true entity most cells behind graph id ``graph_id`` name (ties go to the smallest id), or None."""
+        counts = self._tables(kind)[1].get(graph_id)
+        return _majority(counts) if counts else None
+
+    def _tables(self, kind: str) -> tuple[dict[str, Counter], dict[str, Counter]]:
+        if kind not in self._to_graph:
+            to_graph: dict[str, Counter] = defaultdict(Counter)
+            to_true: dict[str, Counter] = defaultdict(Counter)
+            canonical = self.canonical[self.label(kind)]
+            for key, entity in self.items[kind]:
+                to_graph[entity][canonical[key]] += 1
+                to_true[canonical[key]][entity] += 1
+            self._to_graph[kind] = to_graph
+            self._to_true[kind] = to_true
+        return self._to_graph[kind], self._to_true[kind]
+
+
+def _majority(counts: Counter) -> str:
+    # Most cells win; ties go to the smallest id, so scores never depend on set order.
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 def entity_resolution_scores(

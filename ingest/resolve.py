@@ -96,11 +96,13 @@ def _fuzzy_region(text: str, office: str | None) -> tuple[str, str] | None:
     if not office:
         return None
     hits = set()
+    own = DIVISION_DATA.get(office)
     for prefix, full in _province_regions(office[:2]):
         if (
             len(prefix) >= 3
             and OSA.distance(text[: len(prefix)], prefix) == 1
-            and _typo_like(text[: len(prefix)], prefix) is not None
+            # Any slip in the office's own place name (梅曙区 in 海曙区's export); elsewhere one that sounds alike.
+            and (full == own or _typo_like(text[: len(prefix)], prefix) is not None)
         ):
             hits.add((prefix, full))
     if len({full for _, full in hits}) == 1:

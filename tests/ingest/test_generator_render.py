@@ -64,7 +64,18 @@ def test_some_county_exports_are_gbk(tiny):
 def test_entity_truth_points_at_real_rows(tiny):
     with open(tiny.out / "truth_entities.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert {r["kind"] for r in rows} == {"organisation", "person", "company"}
+    # Entities to resolve, and the records detectors name (findings, tours, leads ...), by the cells that name them.
+    assert {r["kind"] for r in rows} == {
+        "organisation",
+        "person",
+        "company",
+        "finding",
+        "rectification",
+        "tour",
+        "lead",
+        "transfer",
+        "tender",
+    }
     for r in rows[::50]:
         assert (tiny.out / r["file"]).exists()
         assert int(r["row"]) >= 1 and r["column"] and r["entity"]

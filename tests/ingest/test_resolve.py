@@ -20,6 +20,8 @@ from ingest.resolve import Resolver, _typo_like, org_form
         ("义乌市委", "330782", "义乌市委"),
         ("浦江街道财政所", "330105", "拱墅区浦江街道财政所"),  # 浦江 here is a street, not 浦江县
         ("杭市州纪委", "330100", "杭州市纪委"),  # a slip inside the place name
+        ("梅曙区水利局", "330203", "海曙区水利局"),  # any slip in the office's own place name
+        ("梅曙区水利局", "330102", "上城区梅曙区水利局"),  # elsewhere 梅/海 is no slip: a place we do not know
         ("教育厅", "330000", "浙江省教育厅"),
         ("浙江省　供销合作社联合社", "330000", "浙江省供销社"),  # full-width space, long form
     ],
