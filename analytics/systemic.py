@@ -129,7 +129,8 @@ def detect_systemic_problems(
                     "category": category,
                     "tier": tier,
                     "k": int(k),
-                    "expected": n_group * n_cat / total,
+                    # At the rate of the comparable organisations: the same tier, other groups.
+                    "expected": n_group * (n_cat - int(k)) / max(total - n_group, 1),
                     "orgs": int(org_counts[(group, category)]),
                     "findings_in_group": n_group,
                     "p": _mid_p(int(k), total, n_cat, n_group),

@@ -1,0 +1,217 @@
+"""Bid-rigging screens and firm scores: hand-computed screens, a planted ring, column specs, readers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.bids import parse_column_spec, read_bid_table, score_firms, tender_screens
+
+RING = ["R1", "R2", "R3", "R4"]
+HONEST = [f"H{i:02d}" for i in range(30)]
+
+
+def planted_ring(seed: int = 7) -> pd.DataFrame:
+    """30 honest firms in 60 tenders (5-8 random bidders, prices spread by ~15%, lowest wins),
+    and a 4-firm ring that bids alone together in 20 tenders: the designated winner rotates
+    R1, R2, R3, R4, ... and the three cover bids sit in a tight cluster 3-4% above it."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t in range(60):
+        bidders = rng.choice(HONEST, size=int(rng.integers(5, 9)), replace=False)
+        cost = rng.uniform(1e6, 5e6)
+        amounts = cost * rng.lognormal(0.0, 0.15, size=bidders.size)
+        low = int(np.argmin(amounts))
+        rows += [(f"H-{t}", b, a, i == low) for i, (b, a) in enumerate(zip(bidders, amounts, strict=True))]
+    for t in range(20):
+        cost = rng.uniform(1e6, 5e6)
+        winner = RING[t % 4]
+        for firm in RING:
+            amount = cost if firm == winner else cost * (1.03 + rng.uniform(0, 0.01))
+            rows.append((f"R-{t}", firm, amount, firm == winner))
+    bids = pd.DataFrame(rows, columns=["tender", "bidder", "amount", "winner"])
+    return bids.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # order must not matter
+
+
+# ---------------------------------------------------------------------------- screens
+
+
+def test_screens_match_hand_computed_values():
+    # One tender: bids 115, 100, 110 (the winner), 111 and a bid without an amount.
+    bids = pd.DataFrame(
+        {
+            "tender": ["T"] * 5,
+            "bidder": ["A", "B", "C", "D", "E"],
+            "amount": [115.0, 100.0, 110.0, 111.0, np.nan],
+            "winner": [False, False, True, False, False],
+        }
+    )
+    row = tender_screens(bids).set_index("tender").loc["T"]
+    sample = pd.Series([100.0, 110.0, 111.0, 115.0])
+    # mean 109; squared deviations 81 + 1 + 4 + 36 = 122, so std = sqrt(122 / 3).
+    std = math.sqrt(122 / 3)
+    # losing bids 110, 111, 115: mean 112, squared deviations 4 + 1 + 9 = 14, so std = sqrt(7).
+    assert row["n_bids"] == 5
+    assert row["n_priced"] == 4
+    assert row["cv"] == pytest.approx(std / 109)
+    assert row["spd"] == pytest.approx(0.15)
+    assert row["diffp"] == pytest.approx(0.10)
+    assert row["rd"] == pytest.approx(10 / math.sqrt(7))
+    assert row["rdnor"] == pytest.approx(10 / ((115 - 110) / 2))
+    assert row["skew"] == pytest.approx(sample.skew())
+    assert row["skew"] == pytest.approx(4 / (3 * 2) * (-729 + 1 + 8 + 216) / std**3)
+    assert row["kurt"] == pytest.approx(sample.kurt())
+    assert row["winner_rank"] == 2
+    assert 0 <= row["suspicion"] <= 1
+
+
+@pytest.mark.parametrize(
+    ("amounts", "defined", "undefined"),
+    [
+        # One priced bid: nothing is defined, not even the suspicion index.
+        ([100.0], [], ["cv", "spd", "diffp", "rd", "rdnor", "skew", "kurt", "suspicion"]),
+        # Two bids: dispersion screens only.
+        ([100.0, 120.0], ["cv", "spd", "diffp", "suspicion"], ["rd", "rdnor", "skew", "kurt"]),
+        # Three bids: everything but kurtosis.
+        ([100.0, 120.0, 125.0], ["cv", "spd", "diffp", "rd", "rdnor", "skew"], ["kurt"]),
+        # Identical bids: zero variation, and no skewness or kurtosis (zero standard deviation).
+        ([100.0] * 4, ["cv", "spd", "diffp"], ["rd", "rdnor", "skew", "kurt"]),
+    ],
+)
+def test_screens_are_nan_where_undefined(amounts, defined, undefined):
+    bids = pd.DataFrame({"tender": "T", "bidder": [f"F{i}" for i in range(len(amounts))], "amount": amounts})
+    other = pd.DataFrame({"tender": "U", "bidder": ["a", "b", "c"], "amount": [1.0, 2.0, 4.0]})
+    row = tender_screens(pd.concat([bids, other])).set_index("tender").loc["T"]
+    assert row[defined].notna().all()
+    assert row[undefined].isna().all()
+    if len(amounts) > 1 and len(set(amounts)) == 1:
+        assert row["cv"] == 0
+
+
+def test_screens_without_amounts_and_duplicate_bids():
+    bids = pd.DataFrame({"tender": ["T", "T", "T", "U"], "bidder": ["A", "A", "B", "A"]})
+    screens = tender_screens(bids).set_index("tender")
+    assert screens.loc["T", "n_bids"] == 2  # A bid twice in T: one bidder
+    assert screens[["cv", "rd", "suspicion"]].isna().all().all()
+
+
+# ---------------------------------------------------------------------------- scores
+
+
+def test_planted_ring_scores_top_and_shares_one_ring_id():
+    scored = score_firms(planted_ring())
+    assert set(scored["bidder"].head(4)) == set(RING)
+    rings = scored.set_index("bidder")["ring"]
+    assert rings[RING].nunique() == 1
+    assert rings[RING].iloc[0].startswith("C")
+    assert (rings[HONEST] == "").all()
+    ring_row = scored[scored["bidder"] == "R1"].iloc[0]
+    assert ring_row["community_size"] == 4
+    assert ring_row["cohesion"] == pytest.approx(1.0)
+    assert ring_row["rotation"] == pytest.approx(1.0)  # every member won a meeting
+    assert ring_row["meetings"] == 20
+    assert ring_row["group_q"] < 0.05
+
+
+def test_scores_are_deterministic_and_bounded():
+    bids = planted_ring()
+    first, second = score_firms(bids, seed=3), score_firms(bids, seed=3)
+    pd.testing.assert_frame_equal(first, second)
+    assert len(first) == len(RING) + len(HONEST)
+    assert first["score"].between(0, 1).all()
+    assert first["score"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("drop", ["amount", "winner"])
+def test_scores_degrade_gracefully(drop):
+    scored = score_firms(planted_ring().drop(columns=drop)).set_index("bidder")
+    if drop == "amount":
+        # Without prices: no screens and no price test; the ring still wins a share of meetings
+        # equal to its share of the bids (all of them), so it is not called a ring.
+        assert scored["suspicion_max"].isna().all()
+        assert scored["score"].notna().all()
+    else:
+        assert scored["wins"].isna().all()
+        assert set(scored["score"].nlargest(4).index) == set(RING)
+        assert scored.loc[RING, "ring"].nunique() == 1
+        assert (scored.loc[HONEST, "ring"] == "").all()
+
+
+# ---------------------------------------------------------------------------- column specs
+
+
+def test_parse_column_spec():
+    spec = "tender=Tender, bidder = Competitors，amount=Bid_value,winner=Winner"
+    assert parse_column_spec(spec) == {
+        "tender": "Tender",
+        "bidder": "Competitors",
+        "amount": "Bid_value",
+        "winner": "Winner",
+    }
+    assert parse_column_spec("tender=项目,bidder=单位") == {"tender": "项目", "bidder": "单位"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("tender=T,bidder=B,price=P", "unknown key 'price' in column spec: the keys are tender, bidder, amount"),
+        ("tender=T,amount=A", "lacks required key(s) bidder: add bidder=<column>"),
+        ("amount=A", "lacks required key(s) tender, bidder: add tender=<column>,bidder=<column>"),
+        ("tender=T,bidder", "column spec item 'bidder' has no '=': write key=COLUMN"),
+        ("tender=T,bidder=", "no column name after 'bidder=': write bidder=<column name in your file>"),
+        ("tender=T,tender=U,bidder=B", "key 'tender' appears twice"),
+        ("  ", "empty column spec: write tender=COL,bidder=COL,amount=COL,winner=COL"),
+    ],
+)
+def test_parse_column_spec_errors_say_what_to_write(spec, message):
+    with pytest.raises(ValueError) as err:
+        parse_column_spec(spec)
+    assert message in str(err.value)
+
+
+# ---------------------------------------------------------------------------- reading files
+
+GBK_CSV = (
+    "项目编号,投标单位,投标报价,是否中标\n"
+    'ZB-01,甲公司,"1,200,000.50",是\n'
+    "ZB-01,乙公司,1250000,否\n"
+    "ZB-02,甲公司,,否\n"
+)
+SPEC = {"tender": "项目编号", "bidder": "投标单位", "amount": "投标报价", "winner": "是否中标"}
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_read_bid_table_csv_encodings(tmp_path, encoding):
+    path = tmp_path / "bids.csv"
+    path.write_bytes(GBK_CSV.encode(encoding))
+    bids = read_bid_table(path, SPEC)
+    assert list(bids.columns) == ["tender", "bidder", "amount", "winner"]
+    assert bids["bidder"].tolist() == ["甲公司", "乙公司", "甲公司"]
+    assert bids["amount"].iloc[0] == pytest.approx(1_200_000.5)
+    assert math.isnan(bids["amount"].iloc[2])
+    assert bids["winner"].tolist() == [True, False, False]
+
+
+def test_read_bid_table_xlsx_without_optional_columns(tmp_path):
+    path = tmp_path / "bids.xlsx"
+    pd.DataFrame({"Tender": ["T1", "T1"], "Firm": [101, 102], "Other": [1, 2]}).to_excel(path, index=False)
+    bids = read_bid_table(path, {"tender": "Tender", "bidder": "Firm"})
+    assert list(bids.columns) == ["tender", "bidder"]
+    assert bids["bidder"].tolist() == ["101", "102"]
+
+
+def test_read_bid_table_names_missing_columns_and_lists_the_files(tmp_path):
+    path = tmp_path / "bids.csv"
+    path.write_bytes(GBK_CSV.encode("gbk"))
+    with pytest.raises(ValueError) as err:
+        read_bid_table(path, {"tender": "项目编号", "bidder": "供应商"})
+    assert "column(s) not found: bidder='供应商'" in str(err.value)
+    assert "the file's columns are '项目编号', '投标单位', '投标报价', '是否中标'" in str(err.value)
+    with pytest.raises(ValueError, match="must name bidder"):
+        read_bid_table(path, {"tender": "项目编号"})
+    with pytest.raises(ValueError, match="unsupported file type .txt"):
+        (tmp_path / "bids.txt").write_text("x")
+        read_bid_table(tmp_path / "bids.txt", SPEC)
