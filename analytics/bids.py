@@ -13,8 +13,8 @@ procurement markets:
   tight cluster of cover bids, so the relative distance between the two lowest
   bids is large and the skewness negative). :func:`tender_screens` computes the
   screens and a per-tender ``suspicion`` index from them;
-* **participation and wins**: cover bidding needs members to turn up, and a
-  rotation scheme gives each member its turn to win;
+* **wins**: a rotation scheme gives each member its turn to win, and the
+  members of a cartel win more than their share of the bids;
 * **the co-bidding network**: firms linked by the tenders they share, split
   into communities (Leiden, seeded), each scored for cohesion, exclusivity,
   rotation of winners, and how suspicious the prices are in the tenders where
@@ -22,7 +22,8 @@ procurement markets:
   suspicious than the market (Benjamini-Hochberg over all communities) is
   reported as a ring.
 
-:func:`score_firms` ranks firms by the mean percentile of these signals; the
+:func:`score_firms` ranks firms by the mean percentile of the price and win
+signals, and reports the network evidence and the rings beside the score; the
 evidence columns say why a firm ranks where it does. :func:`read_bid_table`
 and :func:`parse_column_spec` bring a user's CSV or XLSX file to the standard
 columns.
@@ -83,7 +84,7 @@ _RING_MIN_MEETINGS = 2
 #: False discovery rate for calling a community a ring (Benjamini-Hochberg).
 _RING_FDR = 0.05
 
-_TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "是", "中标", "√", "x"})
+_TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "是", "中标", "√"})
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -545,11 +546,14 @@ def score_firms(bids: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     2      C        1     1
     """
     df = _dedupe(_standardise(bids))
-    has_amount = "amount" in df.columns and bool(df["amount"].notna().any())
+    if df.empty:
+        raise ValueError("the bid table has no rows with both a tender and a bidder")
     has_winner = "winner" in df.columns and bool(df["winner"].any())
     if not has_winner:
         df = df.assign(winner=False)
     screens = _screens(df).set_index("tender")
+    # Price evidence exists when at least one tender has two priced bids.
+    has_amount = bool(screens["suspicion"].notna().any())
 
     firms = pd.Index(np.sort(df["bidder"].unique()), name="bidder")
     tenders = screens.index
@@ -604,6 +608,8 @@ def score_firms(bids: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
 
     if not has_winner:
         out[["wins", "win_rate", "group_wins", "expected_group_wins", "rotation"]] = np.nan
+    if not has_amount:
+        out["suspicious_tenders"] = np.nan
 
     # Transparent combination: mean percentile rank of the available signals.
     signals = ["suspicion_max", "suspicious_tenders"] if has_amount else ["tenders"]
@@ -659,9 +665,7 @@ def _group_evidence(
 
     # Rotation: distinct members who won a meeting, per member.
     won_meet = bid[bid["won"]].merge(meet.loc[meet["member_won"], ["c", "t"]], on=["c", "t"])
-    res["rotation"] = (won_meet.groupby("c")["b"].nunique().reindex(res.index).fillna(0) / members).where(
-        members > 1
-    )
+    res["rotation"] = (won_meet.groupby("c")["b"].nunique().reindex(res.index).fillna(0) / members).where(members > 1)
 
     # Ring test.
     z_parts: list[pd.Series] = []

@@ -133,6 +133,8 @@ def test_scores_degrade_gracefully(drop):
         # equal to its share of the bids (all of them), so it is not called a ring.
         assert scored["suspicion_max"].isna().all()
         assert scored["score"].notna().all()
+        assert (scored["ring"] == "").all()
+        assert scored.loc["R1", "cohesion"] == pytest.approx(1.0)
     else:
         assert scored["wins"].isna().all()
         assert set(scored["score"].nlargest(4).index) == set(RING)
@@ -175,10 +177,7 @@ def test_parse_column_spec_errors_say_what_to_write(spec, message):
 # ---------------------------------------------------------------------------- reading files
 
 GBK_CSV = (
-    "项目编号,投标单位,投标报价,是否中标\n"
-    'ZB-01,甲公司,"1,200,000.50",是\n'
-    "ZB-01,乙公司,1250000,否\n"
-    "ZB-02,甲公司,,否\n"
+    '项目编号,投标单位,投标报价,是否中标\nZB-01,甲公司,"1,200,000.50",是\nZB-01,乙公司,1250000,否\nZB-02,甲公司,,否\n'
 )
 SPEC = {"tender": "项目编号", "bidder": "投标单位", "amount": "投标报价", "winner": "是否中标"}
 
