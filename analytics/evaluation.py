@@ -33,7 +33,7 @@ from ingest.evaluation import ExportTruth, entity_resolution_scores
 
 from .base import DetectorResult
 
-__all__ = ["score_sets", "evaluate_detectors", "load_truth"]
+__all__ = ["score_sets", "evaluate_detectors", "evaluation_params", "load_truth"]
 
 
 def score_sets(predicted: Iterable[Any], actual: Iterable[Any]) -> dict[str, Any]:
@@ -121,21 +121,42 @@ def _predicted_items(name: str, result: DetectorResult, et: ExportTruth) -> set[
 def _targets_score(result: DetectorResult, truth: Mapping[str, Any], et: ExportTruth) -> dict[str, Any]:
     t = truth["targets"]
     inspected, positive = set(t["inspected"]), set(t["serious_problems_found"])
-    ranked = list(dict.fromkeys(et.true_id("organisation", d.subject) for d in result.detections))
-    ranked = [o for o in ranked if o in inspected]
+    rows: dict[str, tuple[float, float]] = {}
+    for d in result.detections:
+        org = et.true_id("organisation", d.subject)
+        if org is not None and org in inspected and org not in rows:
+            rows[org] = (d.score, float(d.details.get("findings", 0.0)))
     k = len(positive)
-    top = set(ranked[:k])
-    precision = len(top & positive) / k if k else 1.0
-    base = len(positive) / len(inspected) if inspected else 0.0
+
+    def precision(order: list[str]) -> float:
+        return len(set(order[:k]) & positive) / k if k else 1.0
+
+    by_model = sorted(rows, key=lambda o: (-rows[o][0], o))
+    by_findings = sorted(rows, key=lambda o: (-rows[o][1], o))
+    p = precision(by_model)
     return {
-        "precision": round(precision, 4),
-        "recall": round(precision, 4),  # at k = number of positives, recall equals precision
-        "f1": round(precision, 4),
+        "precision": round(p, 4),
+        "recall": round(p, 4),  # at k = number of positives, recall equals precision
+        "f1": round(p, 4),
         "k": k,
-        "ranked": len(ranked),
-        "random_precision": round(base, 4),
-        "baseline_most_findings": result.params.get("baseline_precision_at_k"),
+        "ranked": len(rows),
+        "inspected": len(inspected),
+        "precision_random": round(k / len(inspected), 4) if inspected else 0.0,
+        "precision_most_findings": round(precision(by_findings), 4),
+        "as_of": result.params.get("as_of"),
     }
+
+
+def evaluation_params(truth: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The parameters each detector must have run with to be judged against ``truth``.
+
+    Deadlines are judged on the truth's day; targets are ranked as of the held-out round's start
+    (anything later would be the answer leaking in), all of them.
+    """
+    out: dict[str, dict[str, Any]] = {"overdue-transfers": {"as_of": truth.get("as_of")}}
+    if truth.get("targets", {}).get("round_start"):
+        out["targets"] = {"as_of": truth["targets"]["round_start"], "top": None}
+    return out
 
 
 def evaluate_detectors(

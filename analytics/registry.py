@@ -20,6 +20,7 @@ from typing import Any
 from graphmodel import GraphBackend
 
 from .base import DetectorError, DetectorResult
+from .bid_rings import detect_bid_rings
 from .conflict import detect_conflicts
 from .duplicate_leads import detect_duplicate_leads
 from .graphview import GraphView
@@ -27,6 +28,7 @@ from .inspector_ties import detect_inspector_ties
 from .overdue_transfers import detect_overdue_transfers
 from .recurrence import detect_recurrence
 from .systemic import detect_systemic_problems
+from .targets import detect_targets
 
 __all__ = ["DetectorSpec", "DETECTORS", "run_detectors", "write_results", "read_results", "detector_names", "register"]
 
@@ -60,10 +62,12 @@ def register(name: str, title: str, function: Callable[..., DetectorResult]) -> 
 
 register("systemic-problems", "共性问题 systemic problems across tiers", detect_systemic_problems)
 register("recurrence", "反弹回潮 problems back after rectification", detect_recurrence)
+register("bid-rings", "围标串标 companies bidding together in tight-priced tenders", detect_bid_rings)
 register("conflict-of-interest", "利益冲突 cadres' firms bidding at their organisation", detect_conflicts)
 register("duplicate-leads", "重复线索 one allegation handled by several departments", detect_duplicate_leads)
 register("overdue-transfers", "移交逾期 transfers without feedback by the deadline", detect_overdue_transfers)
 register("inspector-ties", "回避 inspectors tied to their targets", detect_inspector_ties)
+register("targets", "精准制导 next round's targets, ranked by risk", detect_targets)
 
 
 def detector_names() -> list[str]:

@@ -28,6 +28,7 @@ the counties under it) instead of sector systems.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import numpy as np
@@ -75,6 +76,7 @@ def detect_systemic_problems(
     min_tiers: int = 2,
     min_orgs: int = 2,
     group_by: Literal["system", "region"] = "system",
+    before: dt.date | str | None = None,
 ) -> DetectorResult:
     """Find problem categories over-represented in one system (or region subtree) across tiers.
 
@@ -89,6 +91,8 @@ def detect_systemic_problems(
         Distinct organisations with the category, per tier, for a tier to count as support.
     group_by : {"system", "region"}
         Sector systems (``Organisation.system``) or region subtrees (the city part of the region code).
+    before : date or ISO text, optional
+        Use only findings dated before this day (to ask what was known then).
 
     Returns
     -------
@@ -109,6 +113,8 @@ def detect_systemic_problems(
     else:
         orgs["group"] = orgs["system"]
     findings = view.findings.dropna(subset=["organisation", "category"])
+    if before is not None:
+        findings = findings[findings["found_date"] < pd.Timestamp(before)]
     f = findings.merge(orgs[["tier", "group"]], left_on="organisation", right_index=True, how="inner")
     f = f.dropna(subset=["tier"])
     tests: list[dict] = []
@@ -138,7 +144,7 @@ def detect_systemic_problems(
             )
     table = pd.DataFrame(tests)
     stats = {"findings": len(findings), "findings_with_tier_and_group": int(f["group"].notna().sum())}
-    params = {"alpha": alpha, "min_tiers": min_tiers, "min_orgs": min_orgs, "group_by": group_by}
+    params = {"alpha": alpha, "min_tiers": min_tiers, "min_orgs": min_orgs, "group_by": group_by, "before": iso(before)}
     if table.empty:
         return DetectorResult(NAME, [], params=params, stats={**stats, "pairs_tested": 0})
     # Tiers where the group has findings but none of this category count too (their p-value is 1).

@@ -1,0 +1,358 @@
+"""Targets for the next round (精准制导, 接力式巡察): organisations ranked by risk, with their evidence.
+
+Every organisation gets features computed only from what was on record
+before the cut-off day ``as_of`` (so nothing from the future leaks in):
+findings so far (all, serious, recent, categories), recurrences after
+rectification, leads and transfers about it, conflict-of-interest paths and
+bid-ring wins at it as a buyer, findings of its system's systemic patterns,
+and the time since it was last inspected.
+
+Where past outcomes exist — earlier tours that found serious problems (or
+not) at the organisations they inspected — a logistic regression (scikit-
+learn) learns the weights from them: each past tour's targets are one
+example, with features computed as of that tour's start. It is validated on
+the latest past rounds only, having been trained on the ones before (no
+leakage from the future), against ranking by "most findings so far"; the
+validation figures are in the result's ``params``. Without enough outcomes a
+transparent weighted score is used instead. Each target carries its top
+contributing features as evidence, and the inspection office the target
+should be relayed to (its own tier's office: a county's 巡察办 for county,
+township and village units).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .graphview import GraphView
+
+__all__ = ["detect_targets", "target_features", "FEATURES"]
+
+NAME = "targets"
+RECENT_DAYS = 730
+
+#: Feature -> (description, weight in the transparent fallback score).
+FEATURES: dict[str, tuple[str, float]] = {
+    "findings": ("findings on record", 0.5),
+    "serious_findings": ("serious or severe findings", 2.0),
+    "recent_findings": (f"findings in the last {RECENT_DAYS} days", 1.0),
+    "categories": ("distinct problem categories found", 0.3),
+    "recurrences": ("problems back after reported rectification", 1.5),
+    "leads": ("leads about it", 0.8),
+    "transfers": ("leads about it transferred for handling", 1.0),
+    "conflicts": ("conflict-of-interest paths at it as a buyer", 1.5),
+    "ring_wins": ("tenders it awarded to suspected bid rings", 1.0),
+    "systemic": ("findings in its system's systemic problem categories", 0.7),
+    "years_since_inspected": ("years since it was last inspected", 0.3),
+}
+
+
+def _as_timestamp(value: dt.date | str | None, view: GraphView) -> pd.Timestamp:
+    if value is None:
+        value = view.latest_date()
+        if value is None:
+            raise DetectorError("the graph holds no dated records; pass as_of")
+    try:
+        return pd.Timestamp(value)
+    except ValueError as exc:
+        raise DetectorError(f"as_of {value!r} is not a date; write it as 2024-09-01") from exc
+
+
+def _ns(dates: pd.Series) -> pd.Series:
+    # One resolution for every date column, as merge_asof requires.
+    return pd.to_datetime(dates).astype("datetime64[ns]")
+
+
+def _obj(ids: pd.Series) -> pd.Series:
+    # One dtype for the "by" key, as merge_asof requires.
+    return pd.Series(np.asarray(ids, dtype=object), index=ids.index, dtype=object)
+
+
+def _count_before(events: pd.DataFrame, queries: pd.DataFrame, window_days: int | None = None) -> np.ndarray:
+    """For each query (organisation, date): events of that organisation dated strictly before the date.
+
+    ``events`` has columns organisation, date (and optional weight); with ``window_days``, only events
+    within that many days before the query date count.
+    """
+    out = np.zeros(len(queries))
+    if events.empty or queries.empty:
+        return out
+    ev = events.dropna(subset=["organisation", "date"])
+    weight = ev["weight"] if "weight" in ev else pd.Series(1.0, index=ev.index)
+    ev = ev.assign(
+        weight=weight.astype(float), date=_ns(ev["date"]), organisation=_obj(ev["organisation"])
+    ).sort_values("date")
+    ev = ev.groupby(["organisation", "date"], sort=False)["weight"].sum().reset_index().sort_values("date")
+    ev["cum"] = ev.groupby("organisation")["weight"].cumsum()
+    q = queries.reset_index(drop=True).assign(
+        _row=lambda f: np.arange(len(f)), date=lambda f: _ns(f["date"]), organisation=lambda f: _obj(f["organisation"])
+    )
+
+    def cum_at(dates: pd.Series) -> np.ndarray:
+        probe = q.assign(date=dates).sort_values("date")
+        right = ev[["organisation", "date", "cum"]].assign(organisation=lambda f: _obj(f["organisation"]))
+        merged = pd.merge_asof(
+            probe.assign(organisation=_obj(probe["organisation"])),
+            right,
+            on="date",
+            by="organisation",
+            allow_exact_matches=False,
+        )
+        return merged.set_index("_row")["cum"].reindex(q["_row"]).fillna(0.0).to_numpy()
+
+    out = cum_at(q["date"])
+    if window_days is not None:
+        out = out - cum_at(q["date"] - pd.Timedelta(days=window_days))
+    return out
+
+
+def _last_before(events: pd.DataFrame, queries: pd.DataFrame) -> np.ndarray:
+    """Date of the latest event strictly before each query date (NaT if none)."""
+    if events.empty or queries.empty:
+        return np.full(len(queries), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ev = events.dropna(subset=["organisation", "date"]).drop_duplicates()
+    ev = ev.assign(date=_ns(ev["date"]), organisation=_obj(ev["organisation"])).sort_values("date")
+    ev = ev.assign(last=ev["date"])
+    q = queries.reset_index(drop=True).assign(
+        _row=lambda f: np.arange(len(f)), date=lambda f: _ns(f["date"]), organisation=lambda f: _obj(f["organisation"])
+    )
+    q = q.sort_values("date")
+    merged = pd.merge_asof(
+        q, ev[["organisation", "date", "last"]], on="date", by="organisation", allow_exact_matches=False
+    )
+    return merged.set_index("_row")["last"].reindex(np.arange(len(queries))).to_numpy()
+
+
+class _Events:
+    """Dated events per organisation, read once from the view."""
+
+    def __init__(self, view: GraphView, ring_companies: set[str]):
+        f = view.findings.dropna(subset=["organisation", "found_date"])
+        self.findings = f.rename(columns={"found_date": "date"})[["organisation", "date", "category", "severity"]]
+        self.serious = self.findings[self.findings["severity"].isin(["serious", "severe"])]
+        first = f.drop_duplicates(["organisation", "category"]).rename(columns={"found_date": "date"})
+        self.first_of_category = first[["organisation", "date"]]
+        leads = view.leads.dropna(subset=["organisation", "received_date"])
+        self.leads = leads.rename(columns={"received_date": "date"})[["organisation", "date"]]
+        t = view.transfers.merge(view.leads[["lead", "organisation"]], on="lead", how="inner")
+        self.transfers = t.rename(columns={"transfer_date": "date"})[["organisation", "date"]]
+        # Recurrences: dated by the later finding.
+        from .recurrence import detect_recurrence
+
+        rec = detect_recurrence(view)
+        self.recurrences = pd.DataFrame(
+            [(d.details["organisation"], pd.Timestamp(d.details["found"])) for d in rec],
+            columns=["organisation", "date"],
+        )
+        from .conflict import detect_conflicts
+
+        coi = detect_conflicts(view)
+        self.conflicts = pd.DataFrame(
+            [(d.details["buyer"], pd.Timestamp(d.details["announced"])) for d in coi], columns=["organisation", "date"]
+        )
+        wins = view.bids[view.bids["won"] & view.bids["company"].isin(ring_companies)]
+        wins = wins.merge(view.tenders[["tender", "buyer", "announced"]], on="tender", how="inner")
+        self.ring_wins = wins.rename(columns={"buyer": "organisation", "announced": "date"})[["organisation", "date"]]
+        insp = view.inspected.merge(view.tours[["tour", "start_date"]], on="tour", how="inner")
+        self.inspections = insp.rename(columns={"start_date": "date"})[["organisation", "date"]]
+
+
+def target_features(
+    view: GraphView,
+    queries: pd.DataFrame,
+    *,
+    events: _Events | None = None,
+    systemic_pairs: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+) -> pd.DataFrame:
+    """Features of each (organisation, date) in ``queries``, from records dated strictly before the date."""
+    events = events or _Events(view, set())
+    q = queries[["organisation", "date"]].reset_index(drop=True)
+    out = pd.DataFrame(index=q.index)
+    out["findings"] = _count_before(events.findings, q)
+    out["serious_findings"] = _count_before(events.serious, q)
+    out["recent_findings"] = _count_before(events.findings, q, RECENT_DAYS)
+    out["categories"] = _count_before(events.first_of_category, q)
+    out["recurrences"] = _count_before(events.recurrences, q)
+    out["leads"] = _count_before(events.leads, q)
+    out["transfers"] = _count_before(events.transfers, q)
+    out["conflicts"] = _count_before(events.conflicts, q)
+    out["ring_wins"] = _count_before(events.ring_wins, q)
+    systems = view.organisations["system"]
+    f = events.findings.assign(system=events.findings["organisation"].map(systems))
+    in_systemic = [(s, c) in systemic_pairs for s, c in zip(f["system"], f["category"], strict=True)]
+    out["systemic"] = _count_before(f[np.asarray(in_systemic, dtype=bool)] if len(f) else f, q)
+    last = pd.to_datetime(_last_before(events.inspections, q))
+    years = (q["date"].to_numpy() - last.to_numpy()) / np.timedelta64(1, "D") / 365.25
+    # Never inspected on record: as if last inspected a full term (five years) ago.
+    out["years_since_inspected"] = np.where(np.isnan(years), 5.0, np.minimum(years, 5.0))
+    return out
+
+
+def _precision_at_k(scores: np.ndarray, labels: np.ndarray) -> float:
+    k = int(labels.sum())
+    if k == 0:
+        return float("nan")
+    top = np.argsort(-scores, kind="stable")[:k]
+    return float(labels[top].mean())
+
+
+def detect_targets(
+    view: GraphView,
+    *,
+    as_of: dt.date | str | None = None,
+    top: int | None = 1000,
+    min_training_examples: int = 200,
+    seed: int = 0,
+) -> DetectorResult:
+    """Rank organisations for the next round of inspection, as of a day.
+
+    Parameters
+    ----------
+    view : GraphView
+    as_of : date or ISO text, optional
+        The day the next round starts; only records dated before it are used
+        (default: the latest date in the graph).
+    top : int or None
+        How many of the ranked organisations to return (None: all).
+    min_training_examples : int
+        Past (tour, organisation) outcomes needed to learn weights; with fewer,
+        the transparent weighted score is used.
+    seed : int
+        Random state of the model.
+
+    Returns
+    -------
+    DetectorResult
+        One detection per organisation, highest risk first; ``params`` holds
+        the method and its validation figures.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    cutoff = _as_timestamp(as_of, view)
+    orgs = view.organisations
+    # Ring members and systemic patterns, as known before the cut-off (findings after it are not used).
+    ring_companies: set[str] = set()
+    try:
+        from .bid_rings import detect_bid_rings
+
+        rings = detect_bid_rings(view, before=cutoff, seed=seed)
+        ring_companies = {c for d in rings for c in d.where.get("companies", ())}
+    except ImportError:  # pragma: no cover - bid rings ship with the analytics package
+        pass
+    events = _Events(view, ring_companies)
+    from .systemic import detect_systemic_problems
+
+    systemic_pairs = {
+        (d.details["system"], d.details["category"]) for d in detect_systemic_problems(view, before=cutoff)
+    }
+    # Past outcomes: each regular tour's targets, labelled by whether that tour found serious problems there.
+    tours = view.tours[(view.tours["kind"].fillna("regular") != "lookback") & view.tours["start_date"].notna()]
+    tours = tours[tours["start_date"] < cutoff]
+    examples = view.inspected.merge(tours[["tour", "start_date"]], on="tour", how="inner")
+    serious = view.findings[view.findings["severity"].isin(["serious", "severe"])]
+    hit = set(zip(serious["tour"], serious["organisation"], strict=True))
+    examples = examples.assign(
+        date=examples["start_date"],
+        label=[(t, o) in hit for t, o in zip(examples["tour"], examples["organisation"], strict=True)],
+    )
+    # A tour's findings come weeks after it starts: outcomes not yet known at the cut-off are not examples.
+    known = view.findings.groupby("tour")["found_date"].max()
+    examples = examples[examples["tour"].map(known).fillna(cutoff) < cutoff].reset_index(drop=True)
+    names = list(FEATURES)
+    candidates = pd.DataFrame({"organisation": orgs.index, "date": cutoff})
+    x_now = target_features(view, candidates, events=events, systemic_pairs=systemic_pairs)[names]
+    params: dict = {"as_of": iso(cutoff), "examples": len(examples), "positives": int(examples["label"].sum())}
+    use_model = len(examples) >= min_training_examples and 0 < examples["label"].sum() < len(examples)
+    if use_model:
+        x_past = target_features(view, examples, events=events, systemic_pairs=systemic_pairs)[names]
+        y = examples["label"].to_numpy(dtype=int)
+        # Validate on the latest fifth of past tours, trained on those before: never on the future.
+        order = np.argsort(examples["date"].to_numpy(), kind="stable")
+        split = order[: int(len(order) * 0.8)], order[int(len(order) * 0.8) :]
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
+        train, valid = split
+        if 0 < y[train].sum() < len(train) and 0 < y[valid].sum() < len(valid):
+            model.fit(np.log1p(x_past.iloc[train]), y[train])
+            p_valid = model.predict_proba(np.log1p(x_past.iloc[valid]))[:, 1]
+            baseline = x_past.iloc[valid]["findings"].to_numpy()
+            params["validation"] = {
+                "examples": len(valid),
+                "roc_auc": round(float(roc_auc_score(y[valid], p_valid)), 4),
+                "precision_at_k": round(_precision_at_k(p_valid, y[valid]), 4),
+                "precision_at_k_most_findings": round(_precision_at_k(baseline, y[valid]), 4),
+                "precision_at_k_random": round(float(y[valid].mean()), 4),
+            }
+        model.fit(np.log1p(x_past), y)
+        scaler, logit = model.named_steps["standardscaler"], model.named_steps["logisticregression"]
+        z = (np.log1p(x_now) - scaler.mean_) / scaler.scale_
+        contributions = z * logit.coef_[0]
+        scores = model.predict_proba(np.log1p(x_now))[:, 1]
+        params["method"] = "logistic regression on past tours' outcomes"
+        params["weights"] = {n: round(float(w), 4) for n, w in zip(names, logit.coef_[0], strict=True)}
+    else:
+        weights = np.array([FEATURES[n][1] for n in names])
+        contributions = np.log1p(x_now) * weights
+        scores = contributions.sum(axis=1).to_numpy()
+        params["method"] = "transparent weighted score (too few past outcomes to learn from)"
+        params["weights"] = {n: FEATURES[n][1] for n in names}
+    ranked = np.argsort(-scores, kind="stable")
+    if top is not None:
+        ranked = ranked[:top]
+    detections = []
+    for i in ranked:
+        org = orgs.index[i]
+        feats = x_now.iloc[i]
+        contrib = contributions.iloc[i] if isinstance(contributions, pd.DataFrame) else contributions[i]
+        best = [n for n in pd.Series(contrib, index=names).sort_values(ascending=False).index if feats[n] > 0][:3]
+        tier, region = orgs.at[org, "tier"], orgs.at[org, "region_code"]
+        relay = _relay_office(tier, region)
+        detections.append(
+            Detection(
+                detector=NAME,
+                kind="target",
+                subject=org,
+                score=round(float(scores[i]), 6),
+                summary=f"{view.name_of('Organisation', org)}: "
+                + (
+                    ", ".join(
+                        f"{int(feats[n]) if n != 'years_since_inspected' else round(feats[n], 1)} {FEATURES[n][0]}"
+                        for n in best
+                    )
+                    or "no record"
+                )
+                + (f"; relay to {relay}" if relay else ""),
+                where={"organisations": (org,)},
+                evidence=tuple(
+                    Evidence("risk feature", "Screen", f"{org}|{n}", f"{FEATURES[n][0]}: {round(float(feats[n]), 2)}")
+                    for n in best
+                ),
+                details={
+                    **{n: round(float(feats[n]), 3) for n in names},
+                    "tier": tier if isinstance(tier, str) else None,
+                    "system": orgs.at[org, "system"] if isinstance(orgs.at[org, "system"], str) else None,
+                    "relay_to": relay,
+                    "top_features": best,
+                },
+            )
+        )
+    return DetectorResult(
+        NAME, detections, params={**params, "top": top}, stats={"organisations": len(orgs), "ranked": len(detections)}
+    )
+
+
+def _relay_office(tier: object, region: object) -> str | None:
+    """The inspection office whose round should take this target: its own tier's (巡视办 / 巡察办)."""
+    if not isinstance(region, str) or len(region) != 6:
+        return None
+    if tier == "province" or region.endswith("0000"):
+        return f"{region} 巡视办"
+    if tier == "city" or region.endswith("00"):
+        return f"{region[:4]}00 巡察办"
+    return f"{region} 巡察办"
