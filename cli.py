@@ -499,8 +499,10 @@ def analyze(
 def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool) -> None:
     """Score the detectors' output against a generated dataset's truth.
 
-    Reads what 'liandong analyze' wrote; detectors with no output there are
-    run now, judged as of the truth's date. Prints precision, recall and F1
+    Reads what 'liandong analyze' wrote; detectors with no output there, or
+    run with other parameters than the truth needs (deadlines judged on the
+    truth's day, targets ranked as of the held-out round's start), are run
+    now. Prints precision, recall and F1
     per detector and for entity resolution (pairwise). The secret key must be
     the one the data was ingested with (LIANDONG_SECRET_KEY; else the demo key).
 
@@ -510,7 +512,7 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
       liandong --workspace ./ws evaluate --truth ./exports/truth.json --json
     """
     from analytics import detector_names, read_results, run_detectors
-    from analytics.evaluation import evaluate_detectors, load_truth
+    from analytics.evaluation import evaluate_detectors, evaluation_params, load_truth
     from ingest.evaluation import ExportTruth
     from ingest.load import secret_key_from_env
 
@@ -522,16 +524,18 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
     truth = load_truth(truth_path)
     backend = state.backend(create=False)
     found = read_results(_analyses_folder(state, results))
-    missing = [n for n in detector_names() if n not in found]
-    if missing:
-        found.update(run_detectors(backend, missing, as_of=truth.get("as_of")))
-    stale = [n for n, r in found.items() if r.params.get("as_of") not in (None, truth.get("as_of"))]
+    required = evaluation_params(truth)
+    rerun = [
+        n
+        for n in detector_names()
+        if n not in found or any(found[n].params.get(k) != v for k, v in required.get(n, {}).items())
+    ]
+    for name in rerun:
+        found.update(run_detectors(backend, [name], **required.get(name, {"as_of": truth.get("as_of")})))
     export_truth = ExportTruth(backend, exports, secret_key_from_env() or DEMO_KEY)
     scores = evaluate_detectors(found, truth, export_truth)
-    if stale:
-        scores["notes"] = [
-            f"{n} ran as of {found[n].params['as_of']}, the truth is as of {truth['as_of']}" for n in stale
-        ]
+    if rerun:
+        scores["notes"] = [f"run now with the truth's parameters: {', '.join(rerun)}"]
     if as_json:
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
         return
@@ -541,6 +545,53 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
         click.echo(f"ER {kind:<19} precision {row['precision']:.4f}  recall {row['recall']:.4f}  f1 {row['f1']:.4f}")
     for note in scores.get("notes", []):
         click.echo(f"note: {note}")
+
+
+@main.group()
+def bids() -> None:
+    """Bid-level tables scored without a workspace (围标串标 screening)."""
+
+
+@bids.command("score")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--columns",
+    "spec",
+    required=True,
+    help="Which of FILE's columns are what: tender=COL,bidder=COL[,amount=COL][,winner=COL].",
+)
+@click.option("--out", "out", default="-", show_default=True, help="CSV to write ('-' for standard output).")
+@click.option("--evidence", is_flag=True, help="Add the evidence columns (wins, screens, community, ring test).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the community detection.")
+def bids_score(file: str, spec: str, out: str, evidence: bool, seed: int) -> None:
+    """Score every bidder in a bid-level table for bid rigging; no labels used.
+
+    Writes one row per bidder: bidder,score,ring (higher score = more likely
+    in a cartel; ring names a suspicious group of firms that bid together, or
+    is empty). Reads CSV (UTF-8 or GBK/GB18030) or XLSX.
+
+    \b
+    Example:
+      liandong bids score bids.csv --out scores.csv \\
+        --columns tender=Tender,bidder=Competitors,amount=Bid_value,winner=Winner
+      liandong bids score 招投标.xlsx --columns tender=项目编号,bidder=投标人,amount=投标报价,winner=是否中标
+    """
+    from analytics.bids import parse_column_spec, read_bid_table, score_firms
+
+    try:
+        table = read_bid_table(file, parse_column_spec(spec))
+        scored = score_firms(table, seed=seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    columns = list(scored.columns) if evidence else ["bidder", "score", "ring"]
+    frame = scored[columns]
+    if out == "-":
+        click.echo(frame.to_csv(index=False), nl=False)
+        return
+    frame.to_csv(out, index=False, encoding="utf-8")
+    rings = frame["ring"].replace("", None).dropna().nunique()
+    tenders = table["tender"].nunique()
+    click.echo(f"scored {len(frame):,} bidders in {tenders:,} tenders; {rings} suspicious groups; wrote {out}")
 
 
 @main.command()

@@ -66,7 +66,7 @@ def detect_bid_rings(
         tenders = view.tenders.set_index("tender")
         bids = view.bids
         if before is not None:
-            announced = bids["tender"].map(tenders["announced"])
+            announced = pd.to_datetime(bids["tender"].map(tenders["announced"]))
             bids = bids[announced < pd.Timestamp(before)]
         table = bids.rename(columns={"company": "bidder", "won": "winner"})
         params = {"tight_quantile": tight_quantile, "alpha": alpha, "before": iso(before)}

@@ -12,8 +12,8 @@ screen). The test, per pair of firms that bid together:
   probability ``p0`` (the share of tight tenders);
 * a pair that met in ``n`` tenders, ``k`` of them tight, gets the binomial
   p-value ``P(X >= k)``, ``X ~ Binomial(n, p0)``;
-* pairs with at least ``min_tight`` tight meetings are tested, with
-  Benjamini–Hochberg over all of them at false discovery rate ``alpha``;
+* Benjamini–Hochberg over every pair that bid together, at false discovery
+  rate ``alpha``; a pair also needs ``min_tight`` tight meetings to count;
 * firms joined by significant pairs form groups (connected components);
   groups of at least ``min_members`` firms are the candidate rings.
 """
@@ -105,11 +105,14 @@ def collusive_groups(
     if not 0 < p0 < 1:
         return CobiddingGroups([], empty, screens, p0, params)
     pairs = _pair_counts(bids, screens["tight"])
-    pairs = pairs[pairs["tight"] >= min_tight].copy()
     if pairs.empty:
         return CobiddingGroups([], empty, screens, p0, params)
-    pairs["p"] = binom.sf(pairs["tight"] - 1, pairs["shared"], p0)
-    pairs["q"] = false_discovery_control(pairs["p"].to_numpy(), method="bh")
+    # Every pair that bid together is a hypothesis, so Benjamini-Hochberg counts them all; only pairs with
+    # enough tight meetings can be called, and only they are kept.
+    p = binom.sf(pairs["tight"].to_numpy() - 1, pairs["shared"].to_numpy(), p0)
+    q = false_discovery_control(p, method="bh")
+    pairs = pairs.assign(p=p, q=q)
+    pairs = pairs[pairs["tight"] >= min_tight].copy()
     pairs["significant"] = pairs["q"] <= alpha
     graph = nx.Graph()
     sig = pairs[pairs["significant"]]

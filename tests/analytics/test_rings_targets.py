@@ -1,0 +1,143 @@
+"""Bid rings on the graph and on a bid table, the bids CLI, and next-round targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analytics import GraphView
+from analytics.bid_rings import detect_bid_rings
+from analytics.cobidding import collusive_groups
+from analytics.targets import _relay_office, detect_targets
+from cli import main
+
+from .builders import GraphBuilder
+from .test_bids import HONEST, RING, planted_ring
+
+
+def test_collusive_groups_find_the_ring_and_nothing_else():
+    found = collusive_groups(planted_ring())
+    assert found.groups == [tuple(sorted(RING))]
+    honest_only = planted_ring()
+    honest_only = honest_only[~honest_only["bidder"].isin(RING)]
+    assert collusive_groups(honest_only).groups == []  # an honest market: tight tenders happen, rings do not
+
+
+def _market(g: GraphBuilder, seed: int = 3):
+    """A city market: 14 honest firms meet in 40 tenders with spread prices (they meet often: co-bidding alone
+    proves nothing); a 3-firm ring takes 8 tenders of one buyer with cover bids 1-3% above the winner, in turn."""
+    rng = np.random.default_rng(seed)
+    buyer, other = g.org("org:B", name="某县交通运输局"), g.org("org:O")
+    honest = [g.company(f"c:h{i:02d}") for i in range(14)]
+    ring = [g.company(f"c:r{i}") for i in range(3)]
+    for t in range(40):
+        chosen = rng.choice(len(honest), size=int(rng.integers(4, 7)), replace=False)
+        amounts = rng.uniform(0.8, 0.99, size=chosen.size) * 1e6
+        low = int(np.argmin(amounts))
+        g.tender(
+            f"t:h{t:02d}",
+            other if t % 2 else buyer,
+            f"2022-{1 + t % 12:02d}-05",
+            [(honest[c], float(a), i == low) for i, (c, a) in enumerate(zip(chosen, amounts, strict=True))],
+        )
+    for t in range(8):
+        price = float(rng.uniform(0.94, 0.99) * 1e6)
+        winner = t % 3
+        g.tender(
+            f"t:r{t}",
+            buyer,
+            f"2023-{1 + t:02d}-10",
+            [
+                (ring[i], price if i == winner else price * float(rng.uniform(1.01, 1.03)), i == winner)
+                for i in range(3)
+            ],
+        )
+    phone = g.node("Phone", "13800000000")
+    g.rel("HAS_PHONE", ring[0], phone)
+    g.rel("HAS_PHONE", ring[2], phone)
+    cadre = g.person("p:director", "局长甲")
+    g.serves(cadre, buyer, "2021-01-01", post="局长")
+    return ring
+
+
+def test_bid_ring_on_the_graph_with_its_context(backend):
+    g = GraphBuilder()
+    ring = _market(g)
+    result = detect_bid_rings(GraphView(g.write(backend)))
+    assert [d.where["companies"] for d in result] == [tuple(r.key for r in ring)]
+    found = result.detections[0]
+    assert found.details["rotation"] == 1.0 and found.details["tight_meetings"] >= 4  # the tightest tenth of 48 tenders
+    assert found.where["organisations"] == ("org:B",) and found.where["cadres"] == ("p:director",)
+    assert [c["kind"] for c in found.details["shared_contacts"]] == ["phone"]
+    assert any(e.role == "shared phone" for e in found.evidence)
+    # Before the ring's tenders were announced there was no ring to see.
+    assert len(detect_bid_rings(GraphView(backend), before="2023-01-01")) == 0
+
+
+def test_bids_score_cli(tmp_path):
+    table = planted_ring().rename(columns={"tender": "项目编号", "bidder": "投标人", "amount": "投标报价"})
+    table["是否中标"] = np.where(table.pop("winner"), "是", "否")
+    path = tmp_path / "招投标.csv"
+    table.to_csv(path, index=False, encoding="gb18030")
+    out = tmp_path / "scores.csv"
+    runner = CliRunner()
+    spec = "tender=项目编号,bidder=投标人,amount=投标报价,winner=是否中标"
+    result = runner.invoke(main, ["bids", "score", str(path), "--columns", spec, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(out, keep_default_na=False)
+    assert list(scores.columns) == ["bidder", "score", "ring"]
+    assert len(scores) == len(RING) + len(HONEST)
+    assert set(scores.head(len(RING))["bidder"]) == set(RING)
+    bad = runner.invoke(main, ["bids", "score", str(path), "--columns", "tender=项目编号,bidder=公司"])
+    assert bad.exit_code == 1 and "column(s) not found" in bad.output and "投标人" in bad.output
+
+
+def _history(g: GraphBuilder):
+    """Twelve county units inspected in 2021; the risky ones (many leads) had serious findings then."""
+    orgs = []
+    dept = g.org("dept:330102", region="330102")
+    for i in range(12):
+        org = g.org(f"org:{i:02d}", tier="county", region="330102")
+        orgs.append(org)
+        risky = i < 4
+        for n in range(6 if risky else 1):
+            g.lead(f"l:{i}:{n}", dept, f"2020-0{1 + n}-01", org, "C02")
+    tour = g.tour("v:2021", "2021-03-01", orgs, [])
+    for i, org in enumerate(orgs):
+        g.finding(org, "C02", "2021-04-01", tour, severity="serious" if i < 4 else "minor")
+    return orgs
+
+
+def test_targets_rank_by_record_and_never_see_the_future(backend):
+    g = GraphBuilder()
+    orgs = _history(g)
+    view = GraphView(g.write(backend))
+    result = detect_targets(view, as_of="2022-01-01", top=None)
+    assert "transparent" in result.params["method"]  # 12 past outcomes are too few to learn weights from
+    top4 = {d.subject for d in result.detections[:4]}
+    assert top4 == {o.key for o in orgs[:4]}
+    assert result.detections[0].details["relay_to"] == "330102 巡察办"
+    assert result.detections[0].evidence and result.detections[0].details["top_features"]
+    # A serious finding dated after the cut-off must change nothing.
+    before = {d.subject: d.score for d in result}
+    g2 = GraphBuilder()
+    g2.finding(orgs[11], "C02", "2022-06-01", severity="severe", key="finding:future")
+    g2.write(backend)
+    after = {d.subject: d.score for d in detect_targets(GraphView(backend), as_of="2022-01-01", top=None)}
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "tier, region, office",
+    [
+        ("county", "330102", "330102 巡察办"),
+        ("village", "330102", "330102 巡察办"),
+        ("city", "330100", "330100 巡察办"),
+        ("province", "330000", "330000 巡视办"),
+        (None, None, None),
+    ],
+)
+def test_relay_office(tier, region, office):
+    assert _relay_office(tier, region) == office
