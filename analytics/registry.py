@@ -26,6 +26,7 @@ from .duplicate_leads import detect_duplicate_leads
 from .graphview import GraphView
 from .inspector_ties import detect_inspector_ties
 from .overdue_transfers import detect_overdue_transfers
+from .profiles import detect_profiles
 from .recurrence import detect_recurrence
 from .systemic import detect_systemic_problems
 from .targets import detect_targets
@@ -68,6 +69,7 @@ register("duplicate-leads", "重复线索 one allegation handled by several depa
 register("overdue-transfers", "移交逾期 transfers without feedback by the deadline", detect_overdue_transfers)
 register("inspector-ties", "回避 inspectors tied to their targets", detect_inspector_ties)
 register("targets", "精准制导 next round's targets, ranked by risk", detect_targets)
+register("profiles", "政治生态画像 organisations' records and teams' quality", detect_profiles)
 
 
 def detector_names() -> list[str]:
