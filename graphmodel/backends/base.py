@@ -290,7 +290,7 @@ class GraphBackend(ABC):
         where = self._check_where(node_type, where)
         columns = [node_type.key] + [p for p in node_type.properties if p != node_type.key]
         rows = []
-        for key, props, sources in self._node_rows(label, where):
+        for key, props, sources in self._node_rows(label, where, sources=include_sources):
             row = [key] + [props.get(c) for c in columns[1:]]
             if include_sources:
                 row.append(sorted(sources))
@@ -312,7 +312,7 @@ class GraphBackend(ABC):
         where = self._check_where(rtype, where)
         columns = ["start_label", "start_key", "end_label", "end_key"] + list(rtype.properties)
         rows = []
-        for sl, sk, el, ek, props, sources in self._rel_rows(rel_type, where):
+        for sl, sk, el, ek, props, sources in self._rel_rows(rel_type, where, sources=include_sources):
             row = [sl, sk, el, ek] + [props.get(c) for c in rtype.properties]
             if include_sources:
                 row.append(sorted(sources))
@@ -389,7 +389,7 @@ class GraphBackend(ABC):
         for label in labels:
             node_type = self.schema.node(label)
             props_wanted = [p for p in node_properties if p in node_type.properties]
-            for key, props, _ in sorted(self._node_rows(label, {}), key=lambda r: r[0]):
+            for key, props, _ in sorted(self._node_rows(label, {}, sources=False), key=lambda r: r[0]):
                 attrs = {p: props[p] for p in props_wanted if props.get(p) is not None}
                 if node_type.key in props_wanted:
                     attrs[node_type.key] = key
@@ -400,7 +400,7 @@ class GraphBackend(ABC):
                 continue
             props_wanted = [p for p in rel_properties if p in rtype.properties]
             rows = sorted(
-                self._rel_rows(rel_type, {}),
+                self._rel_rows(rel_type, {}, sources=False),
                 key=lambda r: (
                     r[0],
                     r[1],
@@ -584,10 +584,12 @@ class GraphBackend(ABC):
         """Patch properties of existing nodes in one transaction; return how many existed."""
 
     @abstractmethod
-    def _node_rows(self, label: str, where: Mapping[str, Any]) -> Iterable[NodeRow]: ...
+    def _node_rows(self, label: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterable[NodeRow]:
+        """(key, decoded properties, source ids) of matching nodes; source ids only when ``sources``."""
 
     @abstractmethod
-    def _rel_rows(self, rel_type: str, where: Mapping[str, Any]) -> Iterable[RelRow]: ...
+    def _rel_rows(self, rel_type: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterable[RelRow]:
+        """(start label, start key, end label, end key, properties, source ids); source ids only when asked."""
 
     @abstractmethod
     def _expand(

@@ -301,26 +301,30 @@ class EmbeddedBackend(GraphBackend):
                 params.append(encode(value))
         return "".join(f" AND {c}" for c in clauses), params
 
-    def _node_rows(self, label: str, where: Mapping[str, Any]) -> Iterator[NodeRow]:
+    def _node_rows(self, label: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterator[NodeRow]:
         node_type = self.schema.nodes[label]
         sql, params = self._where_sql("n.key", node_type.key, where, node_type)
         # The label is a literal (from the schema) so SQLite can use the label's partial indexes.
         base = f"FROM nodes n WHERE n.label = '{label}'" + sql
-        sources = self._sources_by_element("n", "SELECT n.id " + base, params)
+        by_id = self._sources_by_element("n", "SELECT n.id " + base, params) if sources else {}
         for nid, key, props in self._db.execute("SELECT n.id, n.key, n.props " + base, params):
-            yield key, node_type.decode(json.loads(props)), sources.get(nid, [])
+            yield key, node_type.decode(json.loads(props)), by_id.get(nid, [])
 
-    def _rel_rows(self, rel_type: str, where: Mapping[str, Any]) -> Iterator[RelRow]:
+    def _rel_rows(self, rel_type: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterator[RelRow]:
         rtype = self.schema.relationships[rel_type]
         sql, params = self._where_sql(None, None, where, rtype)
         sql = sql.replace("json_extract(props", "json_extract(r.props")
-        sources = self._sources_by_element("r", "SELECT r.id FROM rels r WHERE r.type = ?" + sql, [rel_type, *params])
+        by_id = (
+            self._sources_by_element("r", "SELECT r.id FROM rels r WHERE r.type = ?" + sql, [rel_type, *params])
+            if sources
+            else {}
+        )
         query = (
             "SELECT r.id, s.label, s.key, e.label, e.key, r.props FROM rels r "
             "JOIN nodes s ON s.id = r.start_id JOIN nodes e ON e.id = r.end_id WHERE r.type = ?" + sql
         )
         for rid, sl, sk, el, ek, props in self._db.execute(query, [rel_type, *params]):
-            yield sl, sk, el, ek, rtype.decode(json.loads(props)), sources.get(rid, [])
+            yield sl, sk, el, ek, rtype.decode(json.loads(props)), by_id.get(rid, [])
 
     def _sources_by_element(self, kind: str, id_query: str, params: list) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}

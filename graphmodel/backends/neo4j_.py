@@ -311,26 +311,29 @@ class Neo4jBackend(GraphBackend):
             params[f"w{i}"] = value
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def _node_rows(self, label: str, where: Mapping[str, Any]) -> Iterator[NodeRow]:
+    def _node_rows(self, label: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterator[NodeRow]:
         key = self._keyprops[label]
         clause, params = self._where_cypher("n", where)
-        for rec in self._read(f"MATCH (n:{_q(label)}){clause} RETURN properties(n) AS p", **params):
+        # Without sources, the map projection leaves the (long) source list on the server.
+        shape = "properties(n)" if sources else "n {.*, source_ids: null}"
+        for rec in self._read(f"MATCH (n:{_q(label)}){clause} RETURN {shape} AS p", **params):
             props = {k: _native(v) for k, v in rec["p"].items()}
-            sources = props.pop("source_ids", None) or []
-            yield props.pop(key), props, sources
+            ids = props.pop("source_ids", None) or []
+            yield props.pop(key), props, ids
 
-    def _rel_rows(self, rel_type: str, where: Mapping[str, Any]) -> Iterator[RelRow]:
+    def _rel_rows(self, rel_type: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterator[RelRow]:
         clause, params = self._where_cypher("r", where)
         query = (
             f"MATCH (a)-[r:{_q(rel_type)}]->(b){clause} "
             "WITH a, r, b, labels(a)[0] AS al, labels(b)[0] AS bl "
-            "RETURN al, a[$kp[al]] AS ak, bl, b[$kp[bl]] AS bk, properties(r) AS p"
+            "RETURN al, a[$kp[al]] AS ak, bl, b[$kp[bl]] AS bk, "
+            + ("properties(r) AS p" if sources else "r {.*, source_ids: null} AS p")
         )
         for rec in self._read(query, kp=self._keyprops, **params):
             props = {k: _native(v) for k, v in rec["p"].items()}
-            sources = props.pop("source_ids", None) or []
+            ids = props.pop("source_ids", None) or []
             props.pop("rel_key", None)
-            yield rec["al"], rec["ak"], rec["bl"], rec["bk"], props, sources
+            yield rec["al"], rec["ak"], rec["bl"], rec["bk"], props, ids
 
     def _expand(
         self, frontier: list[NodeRef], rel_types: list[str] | None, direction: Direction
