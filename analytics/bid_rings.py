@@ -11,7 +11,7 @@ described from the graph, as an inspection team would check it:
   registered address or phone;
 * the buyer organisations that issued those tenders, and the cadres serving
   there when they were announced;
-* each member's firm-level score from :func:`analytics.bids.score_firms`.
+* each member's tenders and wins.
 
 The score is ``-log10`` of the strongest pair's adjusted p-value, plus one
 for each kind of shared contact and for a rotation in which most members won.
@@ -26,7 +26,6 @@ from collections import defaultdict
 import pandas as pd
 
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso
-from .bids import score_firms
 from .cobidding import collusive_groups
 from .graphview import GraphView
 
@@ -41,7 +40,6 @@ def detect_bid_rings(
     tight_quantile: float = 0.9,
     alpha: float = 0.05,
     before: dt.date | str | None = None,
-    seed: int = 0,
 ) -> DetectorResult:
     """Find rings of companies that bid together in tight-priced tenders.
 
@@ -54,8 +52,6 @@ def detect_bid_rings(
         False discovery rate over the pairs of firms tested.
     before : date or ISO text, optional
         Use only tenders announced before this day.
-    seed : int
-        Seed of the community detection in the firm scores.
 
     Returns
     -------
@@ -75,15 +71,20 @@ def detect_bid_rings(
         found = collusive_groups(table, tight_quantile=tight_quantile, alpha=alpha)
     except ValueError as exc:
         raise DetectorError(str(exc)) from exc
-    firm = score_firms(table, seed=seed).set_index("bidder") if found.groups else pd.DataFrame()
     screens = found.screens
-    contacts = view.company_contacts
-    roles = view.company_roles
+    in_groups = {c for g in found.groups for c in g}
+    # Everything the groups need, cut down once to their members (the market is large, the rings small).
+    group_bids = bids[bids["company"].isin(in_groups)]
+    contacts = view.company_contacts[view.company_contacts["company"].isin(in_groups)]
+    roles = view.company_roles[view.company_roles["company"].isin(in_groups)]
+    buyers_all = set(tenders.loc[tenders.index.intersection(group_bids["tender"].unique()), "buyer"].dropna())
     posts = view.posts.dropna(subset=["start_date"])
+    posts = posts[posts["organisation"].isin(buyers_all)]
+    firm = group_bids.groupby("company").agg(tenders=("tender", "nunique"), wins=("won", "sum"))
     detections = []
     for group in found.groups:
         members = set(group)
-        mine = bids[bids["company"].isin(members)]
+        mine = group_bids[group_bids["company"].isin(members)]
         per_tender = mine.groupby("tender")["company"].nunique()
         meetings = sorted(per_tender[per_tender >= 2].index)
         met = mine[mine["tender"].isin(meetings)]
@@ -167,7 +168,11 @@ def detect_bid_rings(
                     "shared_contacts": [{"kind": k, "value": v, "companies": f} for k, v, f in shared_contacts],
                     "buyers": buyers,
                     "cadres_at_buyers": {p: sorted(ts) for p, ts in sorted(cadres.items())},
-                    "member_scores": {c: round(float(firm.at[c, "score"]), 4) for c in group if c in firm.index},
+                    "member_bids": {
+                        c: {"tenders": int(firm.at[c, "tenders"]), "wins": int(firm.at[c, "wins"])}
+                        for c in group
+                        if c in firm.index
+                    },
                 },
             )
         )

@@ -37,23 +37,18 @@ def detect_duplicate_leads(view: GraphView, *, window_days: int = 31) -> Detecto
     """
     leads = view.leads.dropna(subset=["organisation", "received_date", "department"]).copy()
     leads["category"] = leads["category"].fillna("")
+    # Candidate pairs: records about the same organisation and category (a self-join, small per group).
+    cols = ["lead", "organisation", "category", "department", "person", "received_date"]
+    pairs = leads[cols].merge(leads[cols], on=["organisation", "category"], suffixes=("_a", "_b"))
+    pairs = pairs[(pairs["lead_a"] < pairs["lead_b"]) & (pairs["department_a"] != pairs["department_b"])]
+    apart = (pairs["received_date_b"] - pairs["received_date_a"]).abs().dt.days
+    pa, pb = pairs["person_a"], pairs["person_b"]
+    # Both name the same person, or neither names one: one names a person and the other only the unit
+    # are two allegations.
+    same_subject = (pa.isna() & pb.isna()) | (pa.notna() & pb.notna() & (pa == pb))
+    pairs = pairs[(apart <= window_days) & same_subject]
     graph = nx.Graph()
-    for (_org, _cat), group in leads.groupby(["organisation", "category"], sort=False):
-        if len(group) < 2 or group["department"].nunique() < 2:
-            continue
-        rows = group.sort_values("received_date").to_dict("records")
-        for i, a in enumerate(rows):
-            for b in rows[i + 1 :]:
-                if (b["received_date"] - a["received_date"]).days > window_days:
-                    break
-                if a["department"] == b["department"]:
-                    continue
-                pa, pb = a.get("person"), b.get("person")
-                if isinstance(pa, str) and isinstance(pb, str) and pa != pb:
-                    continue
-                if isinstance(pa, str) != isinstance(pb, str):
-                    continue  # one names a person, the other only the unit: two allegations
-                graph.add_edge(a["lead"], b["lead"])
+    graph.add_edges_from(zip(pairs["lead_a"], pairs["lead_b"], strict=True))
     by_lead = leads.set_index("lead")
     detections = []
     for component in nx.connected_components(graph):

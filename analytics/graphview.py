@@ -45,6 +45,14 @@ class GraphView:
     def __init__(self, backend: GraphBackend):
         self.backend = backend
         self._canonical: dict[str, dict[str, str]] = {}
+        self._results: dict[tuple, Any] = {}
+
+    def memo(self, name: str, params: dict[str, Any], compute: Callable[[], Any]) -> Any:
+        """A detector's result for these parameters, computed once per view (detectors reuse each other's)."""
+        key = (name, tuple(sorted((k, str(v)) for k, v in params.items())))
+        if key not in self._results:
+            self._results[key] = compute()
+        return self._results[key]
 
     # -- resolution -------------------------------------------------------------------------------
     def canonical(self, label: str) -> dict[str, str]:

@@ -49,8 +49,8 @@ class DetectorSpec:
 
     def run(self, view: GraphView, **params: Any) -> DetectorResult:
         """Run with the parameters it accepts (others are ignored, so one set can feed every detector)."""
-        accepted = {k: v for k, v in params.items() if k in self.parameters and v is not None}
-        return self.function(view, **accepted)
+        accepted = {k: v for k, v in params.items() if k in self.parameters}
+        return view.memo(self.name, accepted, lambda: self.function(view, **accepted))
 
 
 DETECTORS: dict[str, DetectorSpec] = {}
@@ -118,7 +118,8 @@ def run_detectors(
         if measure:
             tracemalloc.start()
         try:
-            result = DETECTORS[name].run(view, as_of=as_of, seed=seed, **params)
+            common = {"as_of": as_of} if as_of is not None else {}
+            result = DETECTORS[name].run(view, seed=seed, **common, **params)
         finally:
             peak = tracemalloc.get_traced_memory()[1] if measure else 0
             if measure:

@@ -143,14 +143,14 @@ class _Events:
         # Recurrences: dated by the later finding.
         from .recurrence import detect_recurrence
 
-        rec = detect_recurrence(view)
+        rec = view.memo("recurrence", {}, lambda: detect_recurrence(view))
         self.recurrences = pd.DataFrame(
             [(d.details["organisation"], pd.Timestamp(d.details["found"])) for d in rec],
             columns=["organisation", "date"],
         )
         from .conflict import detect_conflicts
 
-        coi = detect_conflicts(view)
+        coi = view.memo("conflict-of-interest", {}, lambda: detect_conflicts(view))
         self.conflicts = pd.DataFrame(
             [(d.details["buyer"], pd.Timestamp(d.details["announced"])) for d in coi], columns=["organisation", "date"]
         )
@@ -242,7 +242,7 @@ def detect_targets(
     try:
         from .bid_rings import detect_bid_rings
 
-        rings = detect_bid_rings(view, before=cutoff, seed=seed)
+        rings = detect_bid_rings(view, before=cutoff)
         ring_companies = {c for d in rings for c in d.where.get("companies", ())}
     except ImportError:  # pragma: no cover - bid rings ship with the analytics package
         pass
