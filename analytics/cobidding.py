@@ -12,8 +12,12 @@ screen). The test, per pair of firms that bid together:
   probability ``p0`` (the share of tight tenders);
 * a pair that met in ``n`` tenders, ``k`` of them tight, gets the binomial
   p-value ``P(X >= k)``, ``X ~ Binomial(n, p0)``;
-* Benjamini–Hochberg over every pair that bid together, at false discovery
-  rate ``alpha``; a pair also needs ``min_tight`` tight meetings to count;
+* the hypotheses are the pairs that met in at least ``min_meetings`` tenders
+  (an independent filter in the sense of Bourgon, Gentleman and Huber 2010:
+  under the null, how often two firms meet says nothing about whether their
+  tenders are tight, so leaving out rare pairs keeps the error rate and gains
+  power), with Benjamini–Hochberg over all of them at false discovery rate
+  ``alpha``; a pair also needs ``min_tight`` tight meetings to count;
 * firms joined by significant pairs form groups (connected components);
   groups of at least ``min_members`` firms are the candidate rings.
 """
@@ -71,6 +75,7 @@ def collusive_groups(
     tight_quantile: float = 0.9,
     alpha: float = 0.05,
     min_tight: int = 2,
+    min_meetings: int = 3,
     min_members: int = 3,
 ) -> CobiddingGroups:
     """Groups of firms that meet in tight-priced tenders more often than chance.
@@ -85,7 +90,9 @@ def collusive_groups(
     alpha : float
         Benjamini–Hochberg false discovery rate over the pairs tested.
     min_tight : int
-        Tight meetings a pair needs to be tested at all.
+        Tight meetings a pair needs to be called.
+    min_meetings : int
+        Tenders a pair must have met in to be a hypothesis at all (fewer cannot show a pattern).
     min_members : int
         Smallest group reported.
 
@@ -100,15 +107,22 @@ def collusive_groups(
     threshold = cv.quantile(1 - tight_quantile) if cv.notna().any() else np.nan
     screens["tight"] = cv <= threshold
     p0 = float(screens["tight"].sum() / max(cv.notna().sum(), 1))
-    params = {"tight_quantile": tight_quantile, "alpha": alpha, "min_tight": min_tight, "min_members": min_members}
+    params = {
+        "tight_quantile": tight_quantile,
+        "alpha": alpha,
+        "min_tight": min_tight,
+        "min_meetings": min_meetings,
+        "min_members": min_members,
+    }
     empty = pd.DataFrame(columns=["a", "b", "shared", "tight", "p", "q", "significant"])
     if not 0 < p0 < 1:
         return CobiddingGroups([], empty, screens, p0, params)
     pairs = _pair_counts(bids, screens["tight"])
+    pairs = pairs[pairs["shared"] >= min_meetings]
     if pairs.empty:
         return CobiddingGroups([], empty, screens, p0, params)
-    # Every pair that bid together is a hypothesis, so Benjamini-Hochberg counts them all; only pairs with
-    # enough tight meetings can be called, and only they are kept.
+    # Every pair that met often enough is a hypothesis, so Benjamini-Hochberg counts them all; only pairs
+    # with enough tight meetings can be called, and only they are kept.
     p = binom.sf(pairs["tight"].to_numpy() - 1, pairs["shared"].to_numpy(), p0)
     q = false_discovery_control(p, method="bh")
     pairs = pairs.assign(p=p, q=q)
