@@ -47,6 +47,15 @@ if TYPE_CHECKING:
 
 D = dt.date
 _NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 14 -> 十四, 21 -> 二十一 (team numbers: 第十四巡视组)."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"team number {n} out of range")
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _NUMERALS[tens - 1] + "十")
+    return head + (_NUMERALS[ones - 1] if ones else "")
 TENDER_TITLES = {
     "交通设施": ["道路养护工程", "公路标志标线采购", "桥梁维修加固工程"],
     "道路工程": ["农村公路提升改造工程", "道路白改黑工程"],
@@ -372,7 +381,7 @@ def _tour(
         level,
         kind,
         b.next_id("G"),
-        f"{rnd.name}{label}第{_NUMERALS[(team_no - 1) % 10]}{'巡视' if level == 'provincial' else '巡察'}组",
+        f"{rnd.name}{label}第{chinese_number(team_no)}{'巡视' if level == 'provincial' else '巡察'}组",
         targets,
         start,
         end,

@@ -157,3 +157,11 @@ def test_targets_hold_out_the_last_round(truth):
     targets = truth["targets"]
     assert set(targets["serious_problems_found"]) <= set(targets["inspected"])
     assert 0 < len(targets["serious_problems_found"]) < len(targets["inspected"])
+
+
+def test_team_numbers_are_distinct_chinese_numerals():
+    from ingest.generator.activity import chinese_number
+
+    # 第十一巡视组 is not 第一巡视组: a round with more than ten teams must still name each apart.
+    assert [chinese_number(n) for n in (1, 10, 11, 14, 20, 21)] == ["一", "十", "十一", "十四", "二十", "二十一"]
+    assert len({chinese_number(n) for n in range(1, 100)}) == 99
