@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..errors import BackendError, WorkspaceError
 from ..model import Schema
 from ..records import EdgeRecord, NodeRecord, NodeRef
@@ -58,7 +60,9 @@ CREATE INDEX IF NOT EXISTS element_sources_elem ON element_sources (kind, elem_i
 """
 
 
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def _json(value: Any) -> str:
+    # orjson: compact UTF-8 like json's (",", ":") separators without ASCII escapes, several times faster.
+    return orjson.dumps(value).decode()
 
 
 class EmbeddedBackend(GraphBackend):
@@ -308,7 +312,7 @@ class EmbeddedBackend(GraphBackend):
         base = f"FROM nodes n WHERE n.label = '{label}'" + sql
         by_id = self._sources_by_element("n", "SELECT n.id " + base, params) if sources else {}
         for nid, key, props in self._db.execute("SELECT n.id, n.key, n.props " + base, params):
-            yield key, node_type.decode(json.loads(props)), by_id.get(nid, [])
+            yield key, node_type.decode(orjson.loads(props)), by_id.get(nid, [])
 
     def _rel_rows(self, rel_type: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterator[RelRow]:
         rtype = self.schema.relationships[rel_type]
@@ -324,7 +328,7 @@ class EmbeddedBackend(GraphBackend):
             "JOIN nodes s ON s.id = r.start_id JOIN nodes e ON e.id = r.end_id WHERE r.type = ?" + sql
         )
         for rid, sl, sk, el, ek, props in self._db.execute(query, [rel_type, *params]):
-            yield sl, sk, el, ek, rtype.decode(json.loads(props)), by_id.get(rid, [])
+            yield sl, sk, el, ek, rtype.decode(orjson.loads(props)), by_id.get(rid, [])
 
     def _sources_by_element(self, kind: str, id_query: str, params: list) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
