@@ -523,16 +523,17 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
         )
     truth = load_truth(truth_path)
     backend = state.backend(create=False)
+    export_truth = ExportTruth(backend, exports, secret_key_from_env() or DEMO_KEY)
     found = read_results(_analyses_folder(state, results))
-    required = evaluation_params(truth)
+    required = evaluation_params(truth, export_truth)
     rerun = [
         n
         for n in detector_names()
-        if n not in found or any(found[n].params.get(k) != v for k, v in required.get(n, {}).items())
+        if n not in found
+        or any(k != "organisations" and found[n].params.get(k) != v for k, v in required.get(n, {}).items())
     ]
     for name in rerun:
         found.update(run_detectors(backend, [name], **required.get(name, {"as_of": truth.get("as_of")})))
-    export_truth = ExportTruth(backend, exports, secret_key_from_env() or DEMO_KEY)
     scores = evaluate_detectors(found, truth, export_truth)
     if rerun:
         scores["notes"] = [f"run now with the truth's parameters: {', '.join(rerun)}"]

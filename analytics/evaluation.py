@@ -147,15 +147,20 @@ def _targets_score(result: DetectorResult, truth: Mapping[str, Any], et: ExportT
     }
 
 
-def evaluation_params(truth: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def evaluation_params(truth: Mapping[str, Any], export_truth: ExportTruth | None = None) -> dict[str, dict[str, Any]]:
     """The parameters each detector must have run with to be judged against ``truth``.
 
     Deadlines are judged on the truth's day; targets are ranked as of the held-out round's start
-    (anything later would be the answer leaking in), all of them.
+    (anything later would be the answer leaking in), all of them, or with ``export_truth`` only the
+    organisations the held-out round inspected (the same ranking, less to write).
     """
     out: dict[str, dict[str, Any]] = {"overdue-transfers": {"as_of": truth.get("as_of")}}
-    if truth.get("targets", {}).get("round_start"):
-        out["targets"] = {"as_of": truth["targets"]["round_start"], "top": None}
+    targets = truth.get("targets", {})
+    if targets.get("round_start"):
+        out["targets"] = {"as_of": targets["round_start"], "top": None}
+        if export_truth is not None:
+            graph_ids = {export_truth.graph_id("organisation", o) for o in targets["inspected"]}
+            out["targets"]["organisations"] = sorted(g for g in graph_ids if g)
     return out
 
 

@@ -23,6 +23,7 @@ township and village units).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -205,6 +206,7 @@ def detect_targets(
     *,
     as_of: dt.date | str | None = None,
     top: int | None = 1000,
+    organisations: Iterable[str] | None = None,
     min_training_examples: int = 200,
     seed: int = 0,
 ) -> DetectorResult:
@@ -218,6 +220,9 @@ def detect_targets(
         (default: the latest date in the graph).
     top : int or None
         How many of the ranked organisations to return (None: all).
+    organisations : iterable of str, optional
+        Rank only these (canonical ids or record keys), e.g. the units a round can reach; the model
+        learns from all past outcomes either way.
     min_training_examples : int
         Past (tour, organisation) outcomes needed to learn weights; with fewer,
         the transparent weighted score is used.
@@ -266,6 +271,10 @@ def detect_targets(
     known = view.findings.groupby("tour")["found_date"].max()
     examples = examples[examples["tour"].map(known).fillna(cutoff) < cutoff].reset_index(drop=True)
     names = list(FEATURES)
+    if organisations is not None:
+        canonical = view.canonical("Organisation")
+        wanted = {canonical.get(o, o) for o in organisations}
+        orgs = orgs[orgs.index.isin(wanted)]
     candidates = pd.DataFrame({"organisation": orgs.index, "date": cutoff})
     x_now = target_features(view, candidates, events=events, systemic_pairs=systemic_pairs)[names]
     params: dict = {"as_of": iso(cutoff), "examples": len(examples), "positives": int(examples["label"].sum())}

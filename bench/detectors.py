@@ -42,7 +42,8 @@ def main() -> None:
 
     backend = open_backend(args.workspace, neo4j_uri=os.environ.get("NEO4J_URI") if args.neo4j else None, create=False)
     truth = load_truth(args.truth) if args.truth else {}
-    params = evaluation_params(truth) if truth else {}
+    export_truth = ExportTruth(backend, Path(args.truth).parent, args.key.encode()) if truth else None
+    params = evaluation_params(truth, export_truth) if truth else {}
     view = GraphView(backend)
     started = time.perf_counter()
     for frame in (
@@ -79,7 +80,7 @@ def main() -> None:
     print(f"{'all detectors':<22} {total:8.1f} s (with the reads)")
     if truth:
         t = time.perf_counter()
-        scores = evaluate_detectors(results, truth, ExportTruth(backend, Path(args.truth).parent, args.key.encode()))
+        scores = evaluate_detectors(results, truth, export_truth)
         print(f"evaluation {time.perf_counter() - t:.0f} s")
         print(json.dumps(scores, indent=1))
 
