@@ -662,8 +662,9 @@ def demo(out: str, scale: str, seed: int) -> None:
     Generates realistic tier exports with planted patterns (OUT/exports),
     ingests them (OUT/workspace; rows that fail validation go to
     OUT/workspace/quarantine), resolves organisations, cadres and companies
-    across tiers, scores the resolution against the generator's truth, and
-    prints what the graph holds. A second run reuses what is there.
+    across tiers, runs every detector (findings with their evidence in
+    OUT/analyses), and scores detectors and resolution against the
+    generator's truth. A second run reuses what is there.
 
     Uses LIANDONG_SECRET_KEY when set; otherwise a fixed demo key, which is
     fine for generated data and never for real data.
@@ -672,14 +673,16 @@ def demo(out: str, scale: str, seed: int) -> None:
     Example:
       liandong demo --out ./liandong-demo
     """
-    from ingest.evaluation import entity_resolution_scores
+    from analytics import run_detectors, write_results
+    from analytics.evaluation import evaluate_detectors, evaluation_params, load_truth
+    from ingest.evaluation import ExportTruth
     from ingest.generator import generate as run_generate
     from ingest.load import Ingester, secret_key_from_env
     from ingest.resolve import Resolver
 
     started = time.perf_counter()
     root = Path(out)
-    exports, workspace = root / "exports", root / "workspace"
+    exports, workspace, analyses = root / "exports", root / "workspace", root / "analyses"
     key = secret_key_from_env() or DEMO_KEY
     if not (exports / "truth.json").exists():
         generated = run_generate(scale, seed, exports)
@@ -704,12 +707,31 @@ def demo(out: str, scale: str, seed: int) -> None:
                 for label in resolution.records
             )
         )
-        scores = entity_resolution_scores(backend, exports, key)
-        click.echo(
-            "4. scored against the generator's truth (pairwise): "
-            + "; ".join(f"{kind} precision {v['precision']:.3f} recall {v['recall']:.3f}" for kind, v in scores.items())
-        )
-        click.echo(f"5. the graph in {workspace.resolve()}:")
+        truth = load_truth(exports / "truth.json")
+        export_truth = ExportTruth(backend, exports, key)
+        params = evaluation_params(truth, export_truth)
+        # What an analyst would get as of the data's day, written out; targets are judged on the held-out
+        # round's units as of its start (what was known then), so they are ranked once more for the score.
+        results = run_detectors(backend, as_of=truth["as_of"])
+        write_results(results, analyses)
+        judged = {**results, **run_detectors(backend, ["targets"], **params["targets"])}
+        click.echo(f"4. detectors (as of {truth['as_of']}; findings with evidence in {analyses}):")
+        for name, result in results.items():
+            top = result.detections[0].summary if result.detections else "-"
+            click.echo(f"   {name:<22} {len(result):>6,}   e.g. {top[:90]}")
+        scores = evaluate_detectors(judged, truth, export_truth)
+        click.echo("5. scored against the generator's truth:")
+        for name, v in scores["detectors"].items():
+            extra = (
+                f" (random {v['precision_random']:.3f}, most findings {v['precision_most_findings']:.3f})"
+                if name == "targets"
+                else ""
+            )
+            click.echo(f"   {name:<22} precision {v['precision']:.3f} recall {v['recall']:.3f} f1 {v['f1']:.3f}{extra}")
+        for kind, v in scores["entity_resolution"].items():
+            click.echo(f"   ER {kind:<19} precision {v['precision']:.3f} recall {v['recall']:.3f} f1 {v['f1']:.3f}")
+        (analyses / "evaluation.json").write_text(json.dumps(scores, ensure_ascii=False, indent=1), encoding="utf-8")
+        click.echo(f"6. the graph in {workspace.resolve()}:")
         _print_stats(backend.stats())
         click.echo(f"done in {time.perf_counter() - started:.0f} s")
     finally:

@@ -30,6 +30,9 @@ def test_help_everywhere_has_an_example():
         ["entities", "resolve"],
         ["entities", "decide"],
         ["entities", "evaluate"],
+        ["analyze"],
+        ["evaluate"],
+        ["bids", "score"],
     ):
         result = run(*command, "--help")
         assert result.exit_code == 0
@@ -41,7 +44,9 @@ def test_demo_then_stats(tmp_path):
     result = run("demo", "--out", str(out), "--scale", "tiny")
     assert result.exit_code == 0, result.output
     assert "generated" in result.output and "quarantined" in result.output
-    assert "organisation precision" in result.output
+    assert "ER organisation        precision" in result.output
+    assert "recurrence" in result.output and "bid-rings" in result.output
+    assert (out / "analyses" / "recurrence.csv").exists() and (out / "analyses" / "evaluation.json").exists()
     stats = run("--workspace", str(out / "workspace"), "stats", "--json")
     assert stats.exit_code == 0
     data = json.loads(stats.output)
