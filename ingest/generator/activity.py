@@ -56,6 +56,8 @@ def chinese_number(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 0 else ("十" if tens == 1 else _NUMERALS[tens - 1] + "十")
     return head + (_NUMERALS[ones - 1] if ones else "")
+
+
 TENDER_TITLES = {
     "交通设施": ["道路养护工程", "公路标志标线采购", "桥梁维修加固工程"],
     "道路工程": ["农村公路提升改造工程", "道路白改黑工程"],

@@ -175,3 +175,19 @@ def test_cli_entities(tmp_path, generated):
         env=env,
     )
     assert bad.exit_code == 1 and "no Organisation record" in bad.output
+
+
+@pytest.mark.parametrize(
+    "a, b, slip",
+    [
+        ("李宇兵", "李宇斌", True),  # a character of the given name
+        ("李宇兵", "季宇兵", True),  # the surname mistyped, the two-character given name the same
+        ("张伟", "李伟", False),  # a one-character given name is too common to carry the identity
+        ("王芳", "方王", False),
+        ("李宇兵", "李宇", True),
+    ],
+)
+def test_name_slips(a, b, slip):
+    from ingest.resolve import _name_slip
+
+    assert (_name_slip(a, b) is not None) == slip
