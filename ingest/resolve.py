@@ -318,17 +318,29 @@ class Resolver:
                 continue  # two directory entries are two organisations
             pairs.append((ka, kb, why))
         # A slip one edit from two different directory entries (温州市政局: 民政局 or 财政局?) could
-        # be either: it stays unlinked rather than joining the two.
-        protected_neighbours: dict[str, set[str]] = defaultdict(set)
-        for ka, kb, _ in pairs:
-            if kb in protected:
-                protected_neighbours[ka].add(kb)
-            if ka in protected:
-                protected_neighbours[kb].add(ka)
-        ambiguous = {k for k, near in protected_neighbours.items() if len(near) > 1}
+        # be either: it stays unlinked rather than joining the two. A specific slip (a swap, a sound-alike)
+        # is stronger evidence than a dropped character, so among a crowd of similar names (浙江杰创… /
+        # 浙江洁创… / 浙江创…) the one specific explanation wins; a tie at the strongest stays unlinked.
+        protected_neighbours: dict[str, dict[str, int]] = defaultdict(dict)
         for ka, kb, why in pairs:
-            if ka not in ambiguous and kb not in ambiguous:
-                yield ka, kb, 0.9, [why]
+            strength = 1 if why == "one character dropped" else 2
+            if kb in protected:
+                protected_neighbours[ka][kb] = strength
+            if ka in protected:
+                protected_neighbours[kb][ka] = strength
+        chosen: dict[str, str | None] = {}
+        for k, near in protected_neighbours.items():
+            best = max(near.values())
+            top = [n for n, strength in near.items() if strength == best]
+            chosen[k] = top[0] if len(top) == 1 else None
+        for ka, kb, why in pairs:
+            if ka in chosen and kb in protected and chosen[ka] != kb:
+                continue
+            if kb in chosen and ka in protected and chosen[kb] != ka:
+                continue
+            if (ka in chosen and chosen[ka] is None) or (kb in chosen and chosen[kb] is None):
+                continue
+            yield ka, kb, 0.9, [why]
 
     def _companies(self) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
         frame = self.backend.nodes("Company")

@@ -191,3 +191,28 @@ def test_name_slips(a, b, slip):
     from ingest.resolve import _name_slip
 
     assert (_name_slip(a, b) is not None) == slip
+
+
+def test_a_specific_slip_wins_in_a_crowd_of_similar_company_names(tmp_path):
+    # In a province, 浙江杰创… is one edit from many registered names. The registry wrote 洁 for 杰 (the
+    # same sound), and another firm is named 浙江创… (one character fewer): the sound-alike is the
+    # specific explanation. 浙江华X… one edit from two registered names by a dropped character each stays apart.
+    g = EmbeddedBackend(tmp_path / "ws")
+    companies = [
+        ("company:91330522315623835E", "浙江洁创教学设备有限公司", "91330522315623835E"),
+        ("company:92330212972027152U", "浙江创教学设备有限公司", "92330212972027152U"),
+        ("company:name:浙江杰创教学设备有限公司", "浙江杰创教学设备有限公司", None),
+        ("company:91330102668383742M", "浙江华汇丰教学设备有限公司", "91330102668383742M"),
+        ("company:91330109399285457G", "浙江华越丰教学设备有限公司", "91330109399285457G"),
+        ("company:name:浙江华丰教学设备有限公司", "浙江华丰教学设备有限公司", None),
+    ]
+    g.write(
+        [NodeRecord("Company", k, {"name": n, **({"uscc": u} if u else {})}) for k, n, u in companies],
+        source="fixture",
+    )
+    Resolver(g).run()
+    frame = g.nodes("Company")
+    canonical = dict(zip(frame["company_id"], frame["canonical_id"], strict=True))
+    assert canonical["company:name:浙江杰创教学设备有限公司"] == canonical["company:91330522315623835E"]
+    assert canonical["company:92330212972027152U"] != canonical["company:91330522315623835E"]
+    assert canonical["company:name:浙江华丰教学设备有限公司"] == "company:name:浙江华丰教学设备有限公司"
