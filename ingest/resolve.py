@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -139,6 +139,34 @@ def org_form(name: str, office: str | None, abbreviate: bool = True) -> tuple[st
     if not region and office:
         region = DIVISION_DATA.get(office, "")
     return region, region + text
+
+
+def _place_slip_fixer(provinces: Iterable[str]) -> Callable[[str], str]:
+    """A function that rewrites a leading place name written with one wrong character (全华市, 宁梅) to the
+    place itself, for the places of ``provinces``; a prefix that is itself a real place is left alone."""
+    real = {prefix for province in provinces for prefix, _ in _province_regions(province) if len(prefix) >= 2}
+    # Only full names (金华市, 海曙区) are corrected: two characters (宁海) are too many other words' neighbours.
+    full = {p for p in real if len(p) >= 3}
+    variants: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for prefix in full:
+        for i in range(len(prefix)):
+            variants[(i, prefix[:i] + "?" + prefix[i + 1 :])].add(prefix)
+    lengths = sorted({len(p) for p in full}, reverse=True)
+
+    def fix(name: str) -> str:
+        if any(name.startswith(p) for p in (name[:n] for n in range(2, 6)) if p in real):
+            return name  # it starts with a real place already (浙江华蓝… is 浙江 + 华蓝)
+        for n in lengths:
+            head = name[:n]
+            if len(head) < n:
+                continue
+            for i in range(n):
+                found = variants.get((i, head[:i] + "?" + head[i + 1 :]))
+                if found and len(found) == 1:
+                    return next(iter(found)) + name[n:]
+        return name
+
+    return fix
 
 
 def _typo_like(a: str, b: str) -> str | None:
@@ -347,8 +375,9 @@ class Resolver:
         keys = frame["company_id"].tolist()
         by_name: dict[str, list[str]] = defaultdict(list)
         has_uscc = set(frame.loc[frame["uscc"].notna(), "company_id"])
+        fix = _place_slip_fixer(self._provinces())
         for key, name in zip(frame["company_id"], frame["name"], strict=True):
-            by_name[normalise_org_name(name) or key].append(key)
+            by_name[fix(normalise_org_name(name) or key)].append(key)
         links: list[tuple[str, str, float, list[str]]] = []
         for members in by_name.values():
             registered = sorted(k for k in members if k in has_uscc)
@@ -371,6 +400,11 @@ class Resolver:
         for block in blocks.values():
             links.extend(self._near(block, by_name, has_uscc))
         return keys, links
+
+    def _provinces(self) -> set[str]:
+        """Two-digit codes of the provinces the graph's organisations are in."""
+        codes = self.backend.nodes("Organisation")["region_code"].dropna()
+        return {str(c)[:2] for c in codes if len(str(c)) == 6}
 
     def _people(
         self, orgs: dict[str, str], companies: dict[str, str]

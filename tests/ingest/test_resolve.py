@@ -216,3 +216,19 @@ def test_a_specific_slip_wins_in_a_crowd_of_similar_company_names(tmp_path):
     assert canonical["company:name:浙江杰创教学设备有限公司"] == canonical["company:91330522315623835E"]
     assert canonical["company:92330212972027152U"] != canonical["company:91330522315623835E"]
     assert canonical["company:name:浙江华丰教学设备有限公司"] == "company:name:浙江华丰教学设备有限公司"
+
+
+@pytest.mark.parametrize(
+    "name, fixed",
+    [
+        ("全华市达利环境服务有限公司", "金华市达利环境服务有限公司"),  # 金华市 with one wrong character
+        ("瓯梅区亿宏农资有限公司", "瓯海区亿宏农资有限公司"),
+        ("浙江华蓝教学设备有限公司", "浙江华蓝教学设备有限公司"),  # 浙江 is a real place: nothing to fix
+        ("宁梅华明物流有限公司", "宁梅华明物流有限公司"),  # two characters are too weak a clue
+        ("金华市达利环境服务有限公司", "金华市达利环境服务有限公司"),
+    ],
+)
+def test_place_slips_in_company_names(name, fixed):
+    from ingest.resolve import _place_slip_fixer
+
+    assert _place_slip_fixer(["33"])(name) == fixed
