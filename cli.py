@@ -446,10 +446,22 @@ def _analyses_folder(state: _State, out: str | None) -> Path:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="For detectors with randomness.")
 @click.option("--list", "list_only", is_flag=True, help="List the detectors and exit.")
+@click.option(
+    "--reveal-secrets",
+    is_flag=True,
+    help="Write secret details (how relatives are related, from personal-matters reports); default: withheld.",
+)
 @_json_option
 @_pass_state
 def analyze(
-    state: _State, names: tuple[str, ...], out: str | None, as_of: str | None, seed: int, list_only: bool, as_json: bool
+    state: _State,
+    names: tuple[str, ...],
+    out: str | None,
+    as_of: str | None,
+    seed: int,
+    list_only: bool,
+    reveal_secrets: bool,
+    as_json: bool,
 ) -> None:
     """Run detectors (all, or the NAMES given) and write their findings with evidence.
 
@@ -468,7 +480,9 @@ def analyze(
             click.echo(f"{spec.name:<22} {spec.title}")
         return
     folder = _analyses_folder(state, out)
-    results = run_detectors(state.backend(create=False), names or None, as_of=as_of, seed=seed)
+    results = run_detectors(
+        state.backend(create=False), names or None, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets
+    )
     write_results(results, folder)
     if as_json:
         click.echo(

@@ -22,8 +22,15 @@ __all__ = ["detect_conflicts"]
 NAME = "conflict-of-interest"
 
 
-def detect_conflicts(view: GraphView) -> DetectorResult:
+def detect_conflicts(view: GraphView, *, reveal_secrets: bool = False) -> DetectorResult:
     """Find cadres serving at a buyer while a firm tied to them (or a declared relative) bid there.
+
+    Parameters
+    ----------
+    view : GraphView
+    reveal_secrets : bool
+        Say how the relative is related (spouse, child …). The relation comes from personal-matters
+        reports, which are secret: by default the output says only "declared relative".
 
     Returns
     -------
@@ -61,7 +68,8 @@ def detect_conflicts(view: GraphView) -> DetectorResult:
         via_name = view.name_of("Person", via)
         company_name = view.name_of("Company", company)
         buyer_name = view.name_of("Organisation", best["buyer"])
-        link = "own firm" if own else f"{best['relation'] or 'relative'} {via_name}'s firm"
+        relation = (best["relation"] or "relative") if reveal_secrets else "relative"
+        link = "own firm" if own else f"{relation} {via_name}'s firm"
         evidence = [
             Evidence(
                 "cadre serving at the buyer",
@@ -72,9 +80,7 @@ def detect_conflicts(view: GraphView) -> DetectorResult:
             ),
         ]
         if not own:
-            evidence.append(
-                Evidence("declared relative", "Person", via, f"{via_name} ({best['relation'] or 'relative'})")
-            )
+            evidence.append(Evidence("declared relative", "Person", via, f"{via_name} ({relation})"))
         evidence += [
             Evidence("role in the company", "Company", company, f"{via_name} is {best['role']} of {company_name}"),
             Evidence(
@@ -112,7 +118,7 @@ def detect_conflicts(view: GraphView) -> DetectorResult:
                 details={
                     "cadre": cadre,
                     "via": via,
-                    "relation": best["relation"],
+                    "relation": "self" if own else (best["relation"] if reveal_secrets else "(secret)"),
                     "role": best["role"],
                     "company": company,
                     "tender": tender,
@@ -125,5 +131,6 @@ def detect_conflicts(view: GraphView) -> DetectorResult:
     return DetectorResult(
         NAME,
         detections,
+        params={"reveal_secrets": reveal_secrets},
         stats={"bids": len(view.bids), "person_company_roles": len(roles), "relatives": len(view.relatives) // 2},
     )

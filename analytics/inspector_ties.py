@@ -45,8 +45,14 @@ def _ties(view: GraphView, assignments: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([former[cols], via[cols]], ignore_index=True)
 
 
-def detect_inspector_ties(view: GraphView) -> DetectorResult:
+def detect_inspector_ties(view: GraphView, *, reveal_secrets: bool = False) -> DetectorResult:
     """Find inspectors tied to a target of their own tour, with a suggested swap.
+
+    Parameters
+    ----------
+    view : GraphView
+    reveal_secrets : bool
+        Say how a relative is related; by default "relative" only (personal-matters data is secret).
 
     Returns
     -------
@@ -102,7 +108,8 @@ def detect_inspector_ties(view: GraphView) -> DetectorResult:
                         "relative serving at the target",
                         "Person",
                         row.relative,
-                        f"{view.name_of('Person', row.relative)} ({row.relation or 'relative'}), "
+                        f"{view.name_of('Person', row.relative)} "
+                        f"({(row.relation or 'relative') if reveal_secrets else 'relative'}), "
                         f"{row.post or 'post'} at {org_name}",
                         iso(row.post_start),
                     )
@@ -143,4 +150,9 @@ def detect_inspector_ties(view: GraphView) -> DetectorResult:
                 },
             )
         )
-    return DetectorResult(NAME, detections, stats={"assignments": len(assignments), "tours": len(tours)})
+    return DetectorResult(
+        NAME,
+        detections,
+        params={"reveal_secrets": reveal_secrets},
+        stats={"assignments": len(assignments), "tours": len(tours)},
+    )

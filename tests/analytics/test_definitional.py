@@ -78,6 +78,10 @@ def test_conflict_of_interest_paths_in_time(backend):
     assert [e.label for e in rel.evidence] == ["Person", "Person", "Company", "Tender", "Tender"]
     assert found[("p:cadre", "c:own", "t:4")].kind == "own-firm"
     assert rel.score > found[("p:cadre", "c:own", "t:4")].score  # a won tender outranks a lost bid
+    # How the relative is related comes from a personal-matters report: secret unless asked for.
+    assert rel.details["relation"] == "(secret)" and "spouse" not in repr(rel)
+    revealed = detect_conflicts(GraphView(backend), reveal_secrets=True)
+    assert {d.details["relation"] for d in revealed} == {"spouse", "self"}
 
 
 def test_duplicate_leads_across_departments(backend):
