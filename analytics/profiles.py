@@ -173,7 +173,9 @@ def detect_profiles(view: GraphView, *, top: int | None = 200, as_of: dt.date | 
                 details={k: (iso(v) if k == "start_date" else v) for k, v in row.items() if not pd.isna(v)},
             )
         )
-    counts = view.findings.groupby("organisation").size().sort_values(ascending=False)
+    counts = view.findings.groupby("organisation").size()
+    # Most findings first; ties by id, so the same graph always gives the same top.
+    counts = counts.iloc[sorted(range(len(counts)), key=lambda i: (-counts.iloc[i], counts.index[i]))]
     chosen = counts.index if top is None else counts.index[:top]
     for org in chosen:
         p = organisation_profile(view, org)

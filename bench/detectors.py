@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics import GraphView, detector_names, run_detectors  # noqa: E402
+from analytics import GraphView, detector_names, run_detectors, write_results  # noqa: E402
 from analytics.evaluation import evaluate_detectors, evaluation_params, load_truth  # noqa: E402
 from graphmodel import open_backend  # noqa: E402
 from ingest.evaluation import ExportTruth  # noqa: E402
@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--truth", help="truth.json of the generated exports, to print accuracy too")
     parser.add_argument("--key", default="liandong-demo-key-not-for-real-data", help="secret key of the ingest")
     parser.add_argument("--trace", action="store_true", help="trace each detector's own peak memory")
+    parser.add_argument("--out", help="write every result (CSV, evidence, JSON) into this folder")
+    parser.add_argument("--as-of", help="judge on this day when no --truth is given")
     args = parser.parse_args()
     import os
 
@@ -66,10 +68,10 @@ def main() -> None:
     ):
         getattr(view, frame)
     read = time.perf_counter() - started
-    print(f"{'read frames':<22} {read:8.1f} s   peak RSS {rss_mb():7.0f} MB")
+    print(f"{'read frames':<22} {read:8.1f} s   peak RSS {rss_mb():7.0f} MB", flush=True)
     results = {}
     for name in detector_names():
-        kwargs = params.get(name, {"as_of": truth.get("as_of")})
+        kwargs = params.get(name, {"as_of": truth.get("as_of") or args.as_of})
         result = run_detectors(view, [name], measure=args.trace, **kwargs)[name]
         results[name] = result
         traced = f"   traced peak {result.stats['peak_mb']:7.0f} MB" if args.trace else ""
@@ -77,7 +79,9 @@ def main() -> None:
             f"{name:<22} {result.stats['seconds']:8.1f} s   peak RSS {rss_mb():7.0f} MB{traced}   {len(result):,} found"
         )
     total = time.perf_counter() - started
-    print(f"{'all detectors':<22} {total:8.1f} s (with the reads)")
+    print(f"{'all detectors':<22} {total:8.1f} s (with the reads)", flush=True)
+    if args.out:
+        write_results(results, args.out)
     if truth:
         t = time.perf_counter()
         scores = evaluate_detectors(results, truth, export_truth)
