@@ -46,6 +46,20 @@ class GraphView:
         self.backend = backend
         self._canonical: dict[str, dict[str, str]] = {}
         self._results: dict[tuple, Any] = {}
+        self._node_frames: dict[str, pd.DataFrame] = {}
+        self._rel_frames: dict[str, pd.DataFrame] = {}
+
+    def _nodes(self, label: str) -> pd.DataFrame:
+        # Each label is read once per view (resolution and entity tables both need it).
+        if label not in self._node_frames:
+            self._node_frames[label] = self.backend.nodes(label)
+        return self._node_frames[label]
+
+    def _relationships(self, rel_type: str) -> pd.DataFrame:
+        # Each type is read once per view (CONCERNS serves findings and leads alike).
+        if rel_type not in self._rel_frames:
+            self._rel_frames[rel_type] = self.backend.relationships(rel_type)
+        return self._rel_frames[rel_type]
 
     def memo(self, name: str, params: dict[str, Any], compute: Callable[[], Any]) -> Any:
         """A detector's result for these parameters, computed once per view (detectors reuse each other's)."""
@@ -58,7 +72,7 @@ class GraphView:
     def canonical(self, label: str) -> dict[str, str]:
         """node key -> canonical id, for a resolved label (identity for others)."""
         if label not in self._canonical:
-            frame = self.backend.nodes(label)
+            frame = self._nodes(label)
             key = self.backend.schema.node(label).key
             if frame.empty:
                 self._canonical[label] = {}
@@ -77,7 +91,7 @@ class GraphView:
 
     def rel(self, rel_type: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
         """Relationships of a type, ends resolved: columns ``start, end`` (+ labels and properties)."""
-        frame = self.backend.relationships(rel_type)
+        frame = self._relationships(rel_type)
         if frame.empty:
             props = list(self.backend.schema.relationship(rel_type).properties)
             return pd.DataFrame(columns=["start_label", "start", "end_label", "end", *props])
@@ -96,7 +110,7 @@ class GraphView:
         return frame.drop(columns=["start_key", "end_key"]).reset_index(drop=True)
 
     def _entities(self, label: str, prefer: Callable[[pd.DataFrame], pd.Series] | None = None) -> pd.DataFrame:
-        frame = self.backend.nodes(label)
+        frame = self._nodes(label)
         key = self.backend.schema.node(label).key
         if frame.empty:
             return pd.DataFrame(columns=["id", "records", *[c for c in frame.columns if c != key]]).set_index("id")
@@ -143,7 +157,7 @@ class GraphView:
     @cached_property
     def findings(self) -> pd.DataFrame:
         """Findings: finding, category, found_date, severity, amount, organisation, tour."""
-        f = self.backend.nodes("Finding")
+        f = self._nodes("Finding")
         if f.empty:
             return pd.DataFrame(
                 columns=[
@@ -168,7 +182,7 @@ class GraphView:
     @cached_property
     def rectifications(self) -> pd.DataFrame:
         """Rectifications: rectification, finding, status, deadline, reported_date, verified."""
-        r = self.backend.nodes("Rectification")
+        r = self._nodes("Rectification")
         if r.empty:
             return pd.DataFrame(columns=["rectification", "finding", "status", "deadline", "reported_date", "verified"])
         r = r.rename(columns={"rectification_id": "rectification"})
@@ -180,7 +194,7 @@ class GraphView:
     @cached_property
     def tours(self) -> pd.DataFrame:
         """Tours: tour, level, kind, start_date, end_date, round, team."""
-        t = self.backend.nodes("Tour").rename(columns={"tour_id": "tour"})
+        t = self._nodes("Tour").rename(columns={"tour_id": "tour"})
         if t.empty:
             return pd.DataFrame(columns=["tour", "level", "kind", "start_date", "end_date", "round", "team"])
         for c in ("start_date", "end_date", "feedback_date"):
@@ -240,7 +254,7 @@ class GraphView:
     @cached_property
     def tenders(self) -> pd.DataFrame:
         """Tenders: tender, title, budget, announced, awarded, method, buyer."""
-        t = self.backend.nodes("Tender").rename(columns={"tender_id": "tender"})
+        t = self._nodes("Tender").rename(columns={"tender_id": "tender"})
         if t.empty:
             return pd.DataFrame(columns=["tender", "title", "budget", "announced", "awarded", "method", "buyer"])
         t["announced"] = _dates(t["announced"])
@@ -274,7 +288,7 @@ class GraphView:
     @cached_property
     def leads(self) -> pd.DataFrame:
         """Leads: lead, source, received_date, status, category, department, organisation, person."""
-        lead = self.backend.nodes("Lead")
+        lead = self._nodes("Lead")
         if lead.empty:
             return pd.DataFrame(
                 columns=[
@@ -300,7 +314,7 @@ class GraphView:
     @cached_property
     def transfers(self) -> pd.DataFrame:
         """Transfers: transfer, lead, recipient, transfer_date, deadline, feedback_date, feedback."""
-        t = self.backend.nodes("Transfer").rename(columns={"transfer_id": "transfer"})
+        t = self._nodes("Transfer").rename(columns={"transfer_id": "transfer"})
         if t.empty:
             return pd.DataFrame(
                 columns=["transfer", "lead", "recipient", "transfer_date", "deadline", "feedback_date", "feedback"]
