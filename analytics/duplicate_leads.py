@@ -49,43 +49,45 @@ def detect_duplicate_leads(view: GraphView, *, window_days: int = 31) -> Detecto
     pairs = pairs[(apart <= window_days) & same_subject]
     graph = nx.Graph()
     graph.add_edges_from(zip(pairs["lead_a"], pairs["lead_b"], strict=True))
-    by_lead = leads.set_index("lead")
+    component_of = {lead: n for n, comp in enumerate(nx.connected_components(graph)) for lead in comp}
+    grouped = leads[leads["lead"].isin(component_of)]
+    grouped = grouped.assign(component=grouped["lead"].map(component_of)).sort_values(["component", "received_date"])
+    org_names = {o: view.name_of("Organisation", o) for o in set(grouped["organisation"]) | set(grouped["department"])}
     detections = []
-    for component in nx.connected_components(graph):
-        members = sorted(component)
-        rows = by_lead.loc[members].sort_values("received_date")
-        first = rows.iloc[0]
-        spread = int((rows["received_date"].max() - rows["received_date"].min()).days)
-        departments = tuple(dict.fromkeys(rows["department"]))
-        org_name = view.name_of("Organisation", first["organisation"])
-        person = first["person"] if isinstance(first["person"], str) else None
+    # One pass over plain tuples: a province has tens of thousands of groups.
+    for _, rows in grouped.groupby("component", sort=False):
+        records = list(rows.itertuples(index=False))
+        members = sorted(r.lead for r in records)
+        first = records[0]
+        spread = int((records[-1].received_date - first.received_date).days)
+        departments = tuple(dict.fromkeys(r.department for r in records))
+        person = first.person if isinstance(first.person, str) else None
         detections.append(
             Detection(
                 detector=NAME,
                 kind="duplicate-lead",
                 subject=members[0],
                 score=round(len(members) + 1.0 / (1 + spread), 4),
-                summary=f"one {first['category']} allegation about "
+                summary=f"one {first.category} allegation about "
                 + (f"{view.name_of('Person', person)} of " if person else "")
-                + f"{org_name} registered by {len(departments)} departments within {spread} days",
+                + f"{org_names[first.organisation]} registered by {len(departments)} departments within {spread} days",
                 where={
                     "leads": tuple(members),
                     "departments": departments,
-                    "organisations": (first["organisation"],),
+                    "organisations": (first.organisation,),
                     "cadres": (person,) if person else (),
                 },
                 evidence=tuple(
                     Evidence(
                         "registration",
                         "Lead",
-                        lead,
-                        f"registered by {view.name_of('Organisation', row['department'])} "
-                        f"({row['source']}, status {row['status']})",
-                        iso(row["received_date"]),
+                        r.lead,
+                        f"registered by {org_names[r.department]} ({r.source}, status {r.status})",
+                        iso(r.received_date),
                     )
-                    for lead, row in rows.iterrows()
+                    for r in records
                 ),
-                details={"category": first["category"], "records": len(members), "days_apart": spread},
+                details={"category": first.category, "records": len(members), "days_apart": spread},
             )
         )
     return DetectorResult(NAME, detections, params={"window_days": window_days}, stats={"leads": len(view.leads)})
