@@ -44,7 +44,8 @@ def organisation_profile(view: GraphView, organisation: str) -> dict[str, Any]:
     if org not in view.organisations.index:
         raise DetectorError(f"no organisation {organisation!r} in the graph; search names with GraphView.organisations")
     info = view.organisations.loc[org]
-    findings = view.findings[view.findings["organisation"] == org].sort_values("found_date")
+    by_org = _rows_by_org(view)
+    findings = view.findings.iloc[by_org["findings"].get(org, [])].sort_values("found_date")
     by_year = (
         findings.assign(year=findings["found_date"].dt.year)
         .pivot_table(index="year", columns="category", values="finding", aggfunc="count", fill_value=0)
@@ -57,7 +58,7 @@ def organisation_profile(view: GraphView, organisation: str) -> dict[str, Any]:
         **{f"status_{k}": int(v) for k, v in rect["status"].value_counts().items()},
         "verified": int(rect["verified"].fillna(False).astype(bool).sum()),
     }
-    leads = view.leads[view.leads["organisation"] == org]
+    leads = view.leads.iloc[by_org["leads"].get(org, [])]
     peers = _peers(view, info)
     return {
         "organisation": info,
@@ -85,6 +86,18 @@ def _peers(view: GraphView, info: pd.Series) -> pd.DataFrame:
     out["per_inspection"] = (out["findings"] / out["inspections"].where(out["inspections"] > 0)).round(2)
     out["rank"] = out["per_inspection"].rank(ascending=False, method="min")
     return out.sort_values(["rank", "name"])
+
+
+def _rows_by_org(view: GraphView) -> dict[str, dict[Any, Any]]:
+    # Row positions of findings and leads per organisation, computed once per view.
+    cached = view.__dict__.get("_profile_rows")
+    if cached is None:
+        cached = {
+            "findings": view.findings.groupby("organisation").indices if len(view.findings) else {},
+            "leads": view.leads.groupby("organisation").indices if len(view.leads) else {},
+        }
+        view.__dict__["_profile_rows"] = cached
+    return cached
 
 
 def _org_counts(view: GraphView) -> tuple[pd.Series, pd.Series]:
