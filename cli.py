@@ -430,6 +430,25 @@ def entities_evaluate(state: _State, exports: str, as_json: bool) -> None:
 DEMO_KEY = b"liandong-demo-key-not-for-real-data"
 
 
+def _audit(state: _State, command: str, **fields: object) -> None:
+    """Append one JSON line to WORKSPACE/audit.log: who ran what, when, with which scope, writing which files."""
+    import datetime as dt
+    import getpass
+
+    entry = {
+        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "who": getpass.getuser(),
+        "command": command,
+        "argv": sys.argv[1:],
+        "backend": state.neo4j_uri or str(Path(state.workspace).resolve()),
+        **fields,
+    }
+    folder = Path(state.workspace)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "audit.log", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
 def _analyses_folder(state: _State, out: str | None) -> Path:
     return Path(out) if out else Path(state.workspace) / "analyses"
 
@@ -451,6 +470,10 @@ def _analyses_folder(state: _State, out: str | None) -> Path:
     is_flag=True,
     help="Write secret details (how relatives are related, from personal-matters reports); default: withheld.",
 )
+@click.option(
+    "--scope",
+    help="Only this jurisdiction and below: a 6-digit region code (330102 a county, 330100 a city, 330000 a province).",
+)
 @_json_option
 @_pass_state
 def analyze(
@@ -461,6 +484,7 @@ def analyze(
     seed: int,
     list_only: bool,
     reveal_secrets: bool,
+    scope: str | None,
     as_json: bool,
 ) -> None:
     """Run detectors (all, or the NAMES given) and write their findings with evidence.
@@ -472,6 +496,9 @@ def analyze(
     Example:
       liandong --workspace ./ws analyze
       liandong --workspace ./ws analyze recurrence systemic-problems --as-of 2024-12-31 --out ./findings
+      liandong --workspace ./ws analyze --scope 330102     # one county and below
+
+    Every run appends a line to WORKSPACE/audit.log (who, when, scope, command, files written).
     """
     from analytics import DETECTORS, run_detectors, write_results
 
@@ -481,9 +508,21 @@ def analyze(
         return
     folder = _analyses_folder(state, out)
     results = run_detectors(
-        state.backend(create=False), names or None, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets
+        state.backend(create=False),
+        names or None,
+        as_of=as_of,
+        seed=seed,
+        reveal_secrets=reveal_secrets,
+        scope=scope,
     )
-    write_results(results, folder)
+    paths = write_results(results, folder)
+    _audit(
+        state,
+        "analyze",
+        scope=scope,
+        secrets=reveal_secrets,
+        files=[str(p) for by_kind in paths.values() for p in by_kind.values()],
+    )
     if as_json:
         click.echo(
             json.dumps(

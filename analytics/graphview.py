@@ -11,6 +11,7 @@ every detector run on the same view.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from graphmodel import GraphBackend
+
+from .base import DetectorError
 
 __all__ = ["GraphView", "RESOLVED_LABELS"]
 
@@ -35,6 +38,11 @@ class GraphView:
     ----------
     backend : GraphBackend
         Any backend; only its public read methods are used.
+    scope : str, optional
+        A 6-digit region code: only that jurisdiction and its subtree are read (a province sees its cities and
+        counties, a city its counties, a county itself). Organisations with no known region are outside every
+        scope; so are findings, leads, tours, posts and tenders of organisations outside it, and leads and
+        transfers kept by departments outside it.
 
     Notes
     -----
@@ -42,8 +50,11 @@ class GraphView:
     changes. Dates are ``datetime64`` columns (``NaT`` when missing).
     """
 
-    def __init__(self, backend: GraphBackend):
+    def __init__(self, backend: GraphBackend, scope: str | None = None):
         self.backend = backend
+        if scope is not None and not re.fullmatch(r"\d{6}", str(scope)):
+            raise DetectorError(f"scope {scope!r} is not a 6-digit region code (GB/T 2260), e.g. 330102 for a county")
+        self.scope = str(scope) if scope is not None else None
         self._canonical: dict[str, dict[str, str]] = {}
         self._results: dict[tuple, Any] = {}
         self._node_frames: dict[str, pd.DataFrame] = {}
@@ -127,7 +138,7 @@ class GraphView:
 
     # -- entities ---------------------------------------------------------------------------------
     @cached_property
-    def organisations(self) -> pd.DataFrame:
+    def _all_organisations(self) -> pd.DataFrame:
         """One row per resolved organisation (index ``id``): name, tier, system, region_code, kind, records."""
         return self._entities("Organisation", prefer=lambda f: f["tier"].notna().astype(int) + f["system"].notna())
 
@@ -142,20 +153,20 @@ class GraphView:
         return self._entities("Company", prefer=lambda f: f["uscc"].notna().astype(int))
 
     @cached_property
-    def parent(self) -> dict[str, str]:
+    def _all_parent(self) -> dict[str, str]:
         """Organisation -> its parent organisation (``PART_OF``)."""
         r = self.rel("PART_OF")
         return dict(zip(r["start"], r["end"], strict=True))
 
     @cached_property
-    def successor(self) -> dict[str, str]:
+    def _all_successor(self) -> dict[str, str]:
         """Organisation -> the organisation that took over its work (``SUCCEEDED_BY``)."""
         r = self.rel("SUCCEEDED_BY")
         return {a: b for a, b in zip(r["start"], r["end"], strict=True) if a != b}
 
     # -- inspection -------------------------------------------------------------------------------
     @cached_property
-    def findings(self) -> pd.DataFrame:
+    def _all_findings(self) -> pd.DataFrame:
         """Findings: finding, category, found_date, severity, amount, organisation, tour."""
         f = self._nodes("Finding")
         if f.empty:
@@ -180,7 +191,7 @@ class GraphView:
         return f.merge(concerns, on="finding", how="left").merge(found, on="finding", how="left")
 
     @cached_property
-    def rectifications(self) -> pd.DataFrame:
+    def _all_rectifications(self) -> pd.DataFrame:
         """Rectifications: rectification, finding, status, deadline, reported_date, verified."""
         r = self._nodes("Rectification")
         if r.empty:
@@ -192,7 +203,7 @@ class GraphView:
         return r.merge(link.drop_duplicates("rectification"), on="rectification", how="left")
 
     @cached_property
-    def tours(self) -> pd.DataFrame:
+    def _all_tours(self) -> pd.DataFrame:
         """Tours: tour, level, kind, start_date, end_date, round, team."""
         t = self._nodes("Tour").rename(columns={"tour_id": "tour"})
         if t.empty:
@@ -205,20 +216,20 @@ class GraphView:
         return t.merge(teams.rename(columns={"end": "tour", "start": "team"}), on="tour", how="left")
 
     @cached_property
-    def inspected(self) -> pd.DataFrame:
+    def _all_inspected(self) -> pd.DataFrame:
         """Tour -> organisation it inspected: tour, organisation."""
         r = self.rel("INSPECTED")[["start", "end"]].drop_duplicates()
         return r.rename(columns={"start": "tour", "end": "organisation"}).reset_index(drop=True)
 
     @cached_property
-    def members(self) -> pd.DataFrame:
+    def _all_members(self) -> pd.DataFrame:
         """Inspectors: person, team, role."""
         r = self.rel("MEMBER_OF")[["start", "end", "role"]].drop_duplicates()
         return r.rename(columns={"start": "person", "end": "team"}).reset_index(drop=True)
 
     # -- people -----------------------------------------------------------------------------------
     @cached_property
-    def posts(self) -> pd.DataFrame:
+    def _all_posts(self) -> pd.DataFrame:
         """Posts held: person, organisation, post, start_date, end_date."""
         r = self.rel("SERVES_AT")
         r = r.rename(columns={"start": "person", "end": "organisation"})
@@ -252,7 +263,7 @@ class GraphView:
 
     # -- procurement ------------------------------------------------------------------------------
     @cached_property
-    def tenders(self) -> pd.DataFrame:
+    def _all_tenders(self) -> pd.DataFrame:
         """Tenders: tender, title, budget, announced, awarded, method, buyer."""
         t = self._nodes("Tender").rename(columns={"tender_id": "tender"})
         if t.empty:
@@ -263,7 +274,7 @@ class GraphView:
         return t.merge(issued.rename(columns={"start": "buyer", "end": "tender"}), on="tender", how="left")
 
     @cached_property
-    def bids(self) -> pd.DataFrame:
+    def _all_bids(self) -> pd.DataFrame:
         """Bids: company, tender, amount, rank, won (one per company and tender)."""
         b = self.rel("BID_ON")
         if b.empty:
@@ -286,7 +297,7 @@ class GraphView:
 
     # -- leads ------------------------------------------------------------------------------------
     @cached_property
-    def leads(self) -> pd.DataFrame:
+    def _all_leads(self) -> pd.DataFrame:
         """Leads: lead, source, received_date, status, category, department, organisation, person."""
         lead = self._nodes("Lead")
         if lead.empty:
@@ -312,7 +323,7 @@ class GraphView:
         return lead
 
     @cached_property
-    def transfers(self) -> pd.DataFrame:
+    def _all_transfers(self) -> pd.DataFrame:
         """Transfers: transfer, lead, recipient, transfer_date, deadline, feedback_date, feedback."""
         t = self._nodes("Transfer").rename(columns={"transfer_id": "transfer"})
         if t.empty:
@@ -325,6 +336,114 @@ class GraphView:
         to = self.rel("TRANSFERRED_TO")[["start", "end"]].drop_duplicates("start")
         t = t.merge(has.rename(columns={"start": "lead", "end": "transfer"}), on="transfer", how="left")
         return t.merge(to.rename(columns={"start": "transfer", "end": "recipient"}), on="transfer", how="left")
+
+    # -- scope: the public frames are the full ones cut to the jurisdiction ---------------------------
+    def in_scope(self, region_code: Any) -> bool:
+        """Whether a region code lies in this view's scope (always, without a scope)."""
+        if self.scope is None:
+            return True
+        if not isinstance(region_code, str) or len(region_code) != 6:
+            return False
+        if self.scope.endswith("0000"):
+            return region_code[:2] == self.scope[:2]
+        if self.scope.endswith("00"):
+            return region_code[:4] == self.scope[:4]
+        return region_code == self.scope
+
+    @cached_property
+    def _scope_orgs(self) -> set[str]:
+        orgs = self._all_organisations
+        out = set()
+        for o, code in zip(orgs.index, orgs["region_code"], strict=True):
+            if not isinstance(code, str) and str(o).startswith("dept:"):
+                code = str(o).split(":")[1]  # a department is its office's: dept:330102:巡察办
+            if self.in_scope(code):
+                out.add(o)
+        return out
+
+    def _keep(self, ids: pd.Series, missing_ok: bool = False) -> pd.Series:
+        inside = ids.isin(self._scope_orgs)
+        return inside | ids.isna() if missing_ok else inside
+
+    @cached_property
+    def organisations(self) -> pd.DataFrame:
+        """One row per resolved organisation in scope (index ``id``): name, tier, system, region_code, kind, records."""
+        o = self._all_organisations
+        return o if self.scope is None else o[o.index.isin(self._scope_orgs)]
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        """Findings: finding, category, found_date, severity, amount, organisation, tour."""
+        f = self._all_findings
+        return f if self.scope is None else f[self._keep(f["organisation"])].reset_index(drop=True)
+
+    @cached_property
+    def rectifications(self) -> pd.DataFrame:
+        """Rectifications: rectification, finding, status, deadline, reported_date, verified."""
+        r = self._all_rectifications
+        return r if self.scope is None else r[r["finding"].isin(self.findings["finding"])].reset_index(drop=True)
+
+    @cached_property
+    def inspected(self) -> pd.DataFrame:
+        """Tour -> organisation it inspected: tour, organisation."""
+        i = self._all_inspected
+        return i if self.scope is None else i[self._keep(i["organisation"])].reset_index(drop=True)
+
+    @cached_property
+    def tours(self) -> pd.DataFrame:
+        """Tours: tour, level, kind, start_date, end_date, round, team."""
+        t = self._all_tours
+        return t if self.scope is None else t[t["tour"].isin(self.inspected["tour"])].reset_index(drop=True)
+
+    @cached_property
+    def members(self) -> pd.DataFrame:
+        """Inspectors: person, team, role."""
+        m = self._all_members
+        return m if self.scope is None else m[m["team"].isin(self.tours["team"])].reset_index(drop=True)
+
+    @cached_property
+    def posts(self) -> pd.DataFrame:
+        """Posts held: person, organisation, post, start_date, end_date."""
+        p = self._all_posts
+        return p if self.scope is None else p[self._keep(p["organisation"])].reset_index(drop=True)
+
+    @cached_property
+    def tenders(self) -> pd.DataFrame:
+        """Tenders: tender, title, budget, announced, awarded, method, buyer."""
+        t = self._all_tenders
+        return t if self.scope is None else t[self._keep(t["buyer"])].reset_index(drop=True)
+
+    @cached_property
+    def bids(self) -> pd.DataFrame:
+        """Bids: company, tender, amount, rank, won (one per company and tender)."""
+        b = self._all_bids
+        return b if self.scope is None else b[b["tender"].isin(self.tenders["tender"])].reset_index(drop=True)
+
+    @cached_property
+    def leads(self) -> pd.DataFrame:
+        """Leads: lead, source, received_date, status, category, department, organisation, person."""
+        lead = self._all_leads
+        if self.scope is None:
+            return lead
+        return lead[self._keep(lead["organisation"]) & self._keep(lead["department"], True)].reset_index(drop=True)
+
+    @cached_property
+    def transfers(self) -> pd.DataFrame:
+        """Transfers: transfer, lead, recipient, transfer_date, deadline, feedback_date, feedback."""
+        t = self._all_transfers
+        if self.scope is None:
+            return t
+        return t[t["lead"].isin(self.leads["lead"]) & self._keep(t["recipient"], True)].reset_index(drop=True)
+
+    @cached_property
+    def successor(self) -> dict[str, str]:
+        """Organisation -> the organisation that took over its work (``SUCCEEDED_BY``)."""
+        return {a: b for a, b in self._all_successor.items() if self.scope is None or {a, b} <= self._scope_orgs}
+
+    @cached_property
+    def parent(self) -> dict[str, str]:
+        """Organisation -> its parent organisation (``PART_OF``)."""
+        return {a: b for a, b in self._all_parent.items() if self.scope is None or {a, b} <= self._scope_orgs}
 
     def name_of(self, label: str, graph_id: Any) -> str:
         """A person-readable name for a resolved id (falls back to the id)."""
