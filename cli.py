@@ -602,6 +602,54 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
 
 
 @main.group()
+def export() -> None:
+    """Files for inspection teams: Excel dossiers (more formats to come)."""
+
+
+@export.command("dossier")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .xlsx workbook to write.")
+@click.option("--as-of", help="The day the round starts: only what was on record before it is used.")
+@click.option("--top", type=int, default=20, show_default=True, help="Targets that get a sheet of their own.")
+@click.option("--title", default="巡察对象档案", show_default=True, help="Title of the round, on the first sheet.")
+@click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
+@click.option("--reveal-secrets", is_flag=True, help="Include personal-matters details; default: withheld.")
+@_pass_state
+def export_dossier(
+    state: _State, out: str, as_of: str | None, top: int, title: str, scope: str | None, reveal_secrets: bool
+) -> None:
+    """Write the target dossier: ranked targets, then each target's 3+2 lists (Excel, Chinese headers).
+
+    One sheet ranks the targets; one sheet per target holds its basic facts,
+    its record (findings and rectifications, leads, bid-ring and conflict
+    links), the suspected problems with their evidence, and the cadres
+    responsible. Lead contents, petitioners and personal-matters details are
+    not written unless --reveal-secrets. The run is logged in WORKSPACE/audit.log.
+
+    \b
+    Example:
+      liandong --workspace ./ws export dossier --out 2025年第1轮.xlsx --as-of 2025-03-01 --scope 330102
+    """
+    from analytics import GraphView, run_detectors
+    from analytics.dossier import write_target_dossier
+
+    view = GraphView(state.backend(create=False), scope=scope)
+    names = [
+        "targets",
+        "recurrence",
+        "systemic-problems",
+        "bid-rings",
+        "conflict-of-interest",
+        "duplicate-leads",
+        "overdue-transfers",
+    ]
+    results = run_detectors(view, names, as_of=as_of, reveal_secrets=reveal_secrets)
+    path = write_target_dossier(view, results, out, title=title, top=top, reveal_secrets=reveal_secrets)
+    _audit(state, "export dossier", scope=scope, secrets=reveal_secrets, files=[str(path)])
+    shown = min(top, len(results["targets"]))
+    click.echo(f"wrote {path}: {len(results['targets']):,} ranked targets, {shown} with their own sheet")
+
+
+@main.group()
 def bids() -> None:
     """Bid-level tables scored without a workspace (围标串标 screening)."""
 
