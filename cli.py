@@ -832,6 +832,17 @@ def demo(out: str, scale: str, seed: int) -> None:
         for kind, v in scores["entity_resolution"].items():
             click.echo(f"   ER {kind:<19} precision {v['precision']:.3f} recall {v['recall']:.3f} f1 {v['f1']:.3f}")
         (analyses / "evaluation.json").write_text(json.dumps(scores, ensure_ascii=False, indent=1), encoding="utf-8")
+        from analytics import GraphView
+        from analytics.dossier import write_target_dossier
+
+        view = GraphView(backend)
+        dossier = write_target_dossier(
+            view,
+            {**run_detectors(view, ["targets"], as_of=truth["as_of"]), **results},
+            root / "dossier.xlsx",
+            title=f"下一轮巡察对象档案（截至 {truth['as_of']}）",
+        )
+        click.echo(f"   target dossier for the next round: {dossier}")
         click.echo(f"6. the graph in {workspace.resolve()}:")
         _print_stats(backend.stats())
         click.echo(f"done in {time.perf_counter() - started:.0f} s")

@@ -33,6 +33,7 @@ def test_help_everywhere_has_an_example():
         ["analyze"],
         ["evaluate"],
         ["bids", "score"],
+        ["export", "dossier"],
     ):
         result = run(*command, "--help")
         assert result.exit_code == 0
@@ -47,6 +48,7 @@ def test_demo_then_stats(tmp_path):
     assert "ER organisation        precision" in result.output
     assert "recurrence" in result.output and "bid-rings" in result.output
     assert (out / "analyses" / "recurrence.csv").exists() and (out / "analyses" / "evaluation.json").exists()
+    assert (out / "dossier.xlsx").exists()
     stats = run("--workspace", str(out / "workspace"), "stats", "--json")
     assert stats.exit_code == 0
     data = json.loads(stats.output)
