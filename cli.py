@@ -603,7 +603,7 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
 
 @main.group()
 def export() -> None:
-    """Files for inspection teams: Excel dossiers (more formats to come)."""
+    """Files for inspection teams: Excel target dossiers, and rings and conflict paths for Gephi."""
 
 
 @export.command("dossier")
@@ -647,6 +647,33 @@ def export_dossier(
     _audit(state, "export dossier", scope=scope, secrets=reveal_secrets, files=[str(path)])
     shown = min(top, len(results["targets"]))
     click.echo(f"wrote {path}: {len(results['targets']):,} ranked targets, {shown} with their own sheet")
+
+
+@export.command("network")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .gexf (Gephi) or .graphml file.")
+@click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
+@_pass_state
+def export_network(state: _State, out: str, scope: str | None) -> None:
+    """Write bid rings and conflict-of-interest paths as one network for Gephi (GEXF) or GraphML.
+
+    Nodes: companies, tenders, buyer organisations, cadres and relatives, with
+    their names and ring; edges: bids (amount, won), tenders issued, posts,
+    declared relatives, roles in firms. The run is logged in WORKSPACE/audit.log.
+
+    \b
+    Example:
+      liandong --workspace ./ws export network --out rings.gexf
+    """
+    from analytics import GraphView, run_detectors
+    from analytics.network import evidence_network, write_network
+
+    if not out.lower().endswith((".gexf", ".graphml")):
+        raise click.ClickException(f"{out}: write .gexf (Gephi) or .graphml")
+    view = GraphView(state.backend(create=False), scope=scope)
+    graph = evidence_network(view, run_detectors(view, ["bid-rings", "conflict-of-interest"]))
+    path = write_network(graph, out)
+    _audit(state, "export network", scope=scope, secrets=False, files=[str(path)])
+    click.echo(f"wrote {path}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges")
 
 
 @main.group()

@@ -50,3 +50,18 @@ def test_dossier_workbook(tiny_world, tmp_path):
     assert not any(isinstance(v, str) and any(w in v for w in ("spouse", "child_in_law", "sibling")) for v in cells)
     entry = json.loads((tiny_world.workspace / "audit.log").read_text(encoding="utf-8").splitlines()[-1])
     assert entry["command"] == "export dossier" and entry["files"] == [str(out)]
+
+
+def test_network_export_for_gephi(tiny_world, tmp_path):
+    import networkx as nx
+
+    out = tmp_path / "rings.gexf"
+    runner = CliRunner(env=ENV)
+    result = runner.invoke(main, ["--workspace", str(tiny_world.workspace), "export", "network", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    g = nx.read_gexf(out)
+    kinds = {d["kind"] for _, d in g.nodes(data=True)}
+    assert g.number_of_nodes() > 0 and kinds <= {"company", "tender", "organisation", "cadre", "relative"}
+    assert all("label" in d for _, d in g.nodes(data=True))
+    bad = runner.invoke(main, ["--workspace", str(tiny_world.workspace), "export", "network", "--out", "x.png"])
+    assert bad.exit_code == 1 and ".gexf" in bad.output
