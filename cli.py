@@ -603,7 +603,7 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
 
 @main.group()
 def export() -> None:
-    """Files for inspection teams: Excel target dossiers, and rings and conflict paths for Gephi."""
+    """Files for inspection teams: Excel target dossiers, an HTML report, rings and conflict paths for Gephi."""
 
 
 @export.command("dossier")
@@ -674,6 +674,33 @@ def export_network(state: _State, out: str, scope: str | None) -> None:
     path = write_network(graph, out)
     _audit(state, "export network", scope=scope, secrets=False, files=[str(path)])
     click.echo(f"wrote {path}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges")
+
+
+@export.command("report")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .html file to write.")
+@click.option("--as-of", help="Judge deadlines and rank targets as of this day (default: latest date in the graph).")
+@click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
+@_pass_state
+def export_report(state: _State, out: str, as_of: str | None, scope: str | None) -> None:
+    """Write one self-contained HTML report (plotly; opens without a network).
+
+    Sections: what each detector found; problem categories by system and tier
+    with the systemic hits marked; bid-ring networks; lead flow (sankey);
+    rectification timelines; the ranked targets. The run is logged in
+    WORKSPACE/audit.log.
+
+    \b
+    Example:
+      liandong --workspace ./ws export report --out report.html --scope 330100
+    """
+    from analytics import GraphView, run_detectors
+    from analytics.report import write_html_report
+
+    view = GraphView(state.backend(create=False), scope=scope)
+    results = run_detectors(view, as_of=as_of)
+    path = write_html_report(view, results, out)
+    _audit(state, "export report", scope=scope, secrets=False, files=[str(path)])
+    click.echo(f"wrote {path}")
 
 
 @main.group()
@@ -870,6 +897,10 @@ def demo(out: str, scale: str, seed: int) -> None:
             title=f"下一轮巡察对象档案（截至 {truth['as_of']}）",
         )
         click.echo(f"   target dossier for the next round: {dossier}")
+        from analytics.report import write_html_report
+
+        report_path = write_html_report(view, results, root / "report.html")
+        click.echo(f"   HTML report: {report_path}")
         click.echo(f"6. the graph in {workspace.resolve()}:")
         _print_stats(backend.stats())
         click.echo(f"done in {time.perf_counter() - started:.0f} s")
