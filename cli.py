@@ -603,7 +603,7 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
 
 @main.group()
 def export() -> None:
-    """Files for inspection teams: Excel target dossiers, an HTML report, rings and conflict paths for Gephi."""
+    """Files for inspection teams and other systems: Excel dossiers, HTML report, Gephi networks, graph JSONL."""
 
 
 @export.command("dossier")
@@ -701,6 +701,37 @@ def export_report(state: _State, out: str, as_of: str | None, scope: str | None)
     path = write_html_report(view, results, out)
     _audit(state, "export report", scope=scope, secrets=False, files=[str(path)])
     click.echo(f"wrote {path}")
+
+
+@export.command("graph")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .jsonl file to write.")
+@click.option("--reveal-secrets", is_flag=True, help="Include properties the schema marks secret; default: withheld.")
+@_pass_state
+def export_graph(state: _State, out: str, reveal_secrets: bool) -> None:
+    """Write the whole graph as JSON Lines, the Cypher-free format 'liandong load' reads, for other systems.
+
+    Entity-resolution links (SAME_AS) and provenance (Source) travel with it.
+    Secret properties (resident-ID hashes, petitioners, lead summaries,
+    personal-matters details) are left out unless --reveal-secrets. The run is
+    logged in WORKSPACE/audit.log.
+
+    \b
+    Example:
+      liandong --workspace ./ws export graph --out graph.jsonl
+    """
+    from ingest.graph_json import write_graph_jsonl
+
+    counts = write_graph_jsonl(state.backend(create=False), out, reveal_secrets=reveal_secrets)
+    _audit(state, "export graph", scope=None, secrets=reveal_secrets, files=[out])
+    click.echo(
+        f"wrote {out}: {counts['nodes']:,} nodes, {counts['relationships']:,} relationships"
+        + (
+            ""
+            if reveal_secrets
+            else f"; withheld as secret: {counts['secret_values_withheld']:,} values, "
+            f"{counts['secret_elements_withheld']:,} records (declared relatives)"
+        )
+    )
 
 
 @main.group()

@@ -24,7 +24,7 @@ from typing import Any
 
 from graphmodel import EdgeRecord, GraphBackend, NodeRecord, NodeRef, Schema, ValidationError
 
-__all__ = ["LoadReport", "RejectedRow", "read_graph_jsonl", "load_graph_jsonl"]
+__all__ = ["LoadReport", "RejectedRow", "read_graph_jsonl", "load_graph_jsonl", "write_graph_jsonl"]
 
 
 @dataclass(frozen=True)
@@ -201,3 +201,76 @@ def load_graph_jsonl(
         source=source,
     )
     return report
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def write_graph_jsonl(backend: GraphBackend, path: str | Path, *, reveal_secrets: bool = False) -> dict[str, int]:
+    """Write the whole graph as JSON Lines in the format :func:`load_graph_jsonl` reads.
+
+    Properties the schema marks ``secret`` (resident-ID hashes, petitioners, lead summaries, personal-matters
+    details) are left out unless ``reveal_secrets``; a relationship or node whose *required* property is secret
+    (a declared relative: the link itself is personal-matters data) is left out whole. ``SAME_AS`` links and
+    ``Source`` records are kept, so the file carries entity resolution and provenance to the next system.
+
+    Returns
+    -------
+    dict
+        ``{"nodes": n, "relationships": m, "secret_values_withheld": k, "secret_elements_withheld": e}``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    counts = {"nodes": 0, "relationships": 0, "secret_values_withheld": 0, "secret_elements_withheld": 0}
+
+    def whole_secret(element: Any) -> bool:
+        return not reveal_secrets and any(p.secret and p.required for p in element.properties.values())
+
+    schema = backend.schema
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for label, node_type in schema.nodes.items():
+            hidden = set() if reveal_secrets else node_type.secret_properties
+            frame = backend.nodes(label)
+            if whole_secret(node_type):
+                counts["secret_elements_withheld"] += len(frame)
+                continue
+            for row in frame.to_dict("records"):
+                key = row.pop(node_type.key)
+                props = {}
+                for name, value in row.items():
+                    if value is None or (isinstance(value, float) and value != value):
+                        continue
+                    if name in hidden:
+                        counts["secret_values_withheld"] += 1
+                        continue
+                    props[name] = _json_value(value)
+                fh.write(json.dumps({"node": label, "key": key, "props": props}, ensure_ascii=False) + "\n")
+                counts["nodes"] += 1
+        for rel_type, rtype in schema.relationships.items():
+            hidden = set() if reveal_secrets else rtype.secret_properties
+            frame = backend.relationships(rel_type)
+            if whole_secret(rtype):
+                counts["secret_elements_withheld"] += len(frame)
+                continue
+            for row in frame.to_dict("records"):
+                start = [row.pop("start_label"), row.pop("start_key")]
+                end = [row.pop("end_label"), row.pop("end_key")]
+                props = {}
+                for name, value in row.items():
+                    if value is None or (isinstance(value, float) and value != value):
+                        continue
+                    if name in hidden:
+                        counts["secret_values_withheld"] += 1
+                        continue
+                    props[name] = _json_value(value)
+                line = {"rel": rel_type, "start": start, "end": end, **({"props": props} if props else {})}
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+                counts["relationships"] += 1
+    tmp.replace(path)
+    return counts
