@@ -159,6 +159,32 @@ class DetectorResult:
             rows.append(row)
         return pd.DataFrame(rows, columns=_frame_columns(rows))
 
+    def plot(self, top: int = 20):  # type: ignore[no-untyped-def]
+        """A plotly bar chart of the ``top`` detections by score, each labelled with its summary.
+
+        For the report's figures (heatmaps, ring networks, lead flow) see :func:`analytics.report.report_figures`.
+        """
+        import plotly.graph_objects as go
+
+        shown = self.detections[:top][::-1]
+        fig = go.Figure(
+            go.Bar(
+                x=[d.score for d in shown],
+                y=[f"{len(shown) - i}. {d.summary[:40]}" for i, d in enumerate(shown)],
+                orientation="h",
+                hovertext=[d.summary for d in shown],
+                hoverinfo="text+x",
+                marker_color="#2b6cb0",
+            )
+        )
+        fig.update_layout(
+            title=f"{self.detector}: {len(self)} found (top {len(shown)} by score)",
+            xaxis_title="score",
+            height=max(300, 30 * len(shown) + 120),
+            margin={"l": 320},
+        )
+        return fig
+
     def evidence_frame(self) -> pd.DataFrame:
         """One row per evidence step: subject, step number, role, label, ref, text, date."""
         rows = [

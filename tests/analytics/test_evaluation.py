@@ -44,3 +44,10 @@ def test_result_json_round_trip():
     again = DetectorResult.from_json(result.to_json())
     assert again.detections == [d] and again.params == {"within_days": None}
     assert list(result.to_frame().columns)[:4] == ["subject", "kind", "score", "summary"]
+
+
+def test_result_plot_is_a_plotly_figure():
+    dets = [Detection("recurrence", "recurrence", f"s{i}", float(i), f"finding {i} back again") for i in range(30)]
+    fig = DetectorResult("recurrence", dets).plot(top=5)
+    assert list(fig.data[0].x) == [25.0, 26.0, 27.0, 28.0, 29.0]  # strongest at the top of a horizontal bar
+    assert "30 found" in fig.layout.title.text
