@@ -506,15 +506,22 @@ def analyze(
         for spec in DETECTORS.values():
             click.echo(f"{spec.name:<22} {spec.title}")
         return
+    from analytics import GraphView, detector_names
+
     folder = _analyses_folder(state, out)
-    results = run_detectors(
-        state.backend(create=False),
-        names or None,
-        as_of=as_of,
-        seed=seed,
-        reveal_secrets=reveal_secrets,
-        scope=scope,
-    )
+    view = GraphView(state.backend(create=False), scope=scope)
+    chosen = list(names) or detector_names()
+    unknown = [n for n in chosen if n not in DETECTORS]
+    if unknown:
+        raise click.ClickException(f"unknown detector {', '.join(unknown)}; the detectors are: {', '.join(DETECTORS)}")
+    results = {}
+    # One detector at a time, each reported as it finishes: a province takes a minute or two.
+    for name in chosen:
+        results.update(run_detectors(view, [name], as_of=as_of, seed=seed, reveal_secrets=reveal_secrets))
+        if not as_json:
+            result = results[name]
+            top = result.detections[0].summary if result.detections else "-"
+            click.echo(f"{name:<22} {len(result):>6,} found in {result.stats.get('seconds', 0):6.2f} s   top: {top}")
     paths = write_results(results, folder)
     _audit(
         state,
@@ -530,9 +537,6 @@ def analyze(
             )
         )
         return
-    for name, result in results.items():
-        top = result.detections[0].summary if result.detections else "-"
-        click.echo(f"{name:<22} {len(result):>6,} found in {result.stats.get('seconds', 0):6.2f} s   top: {top}")
     click.echo(f"written to {folder}")
 
 
