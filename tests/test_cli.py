@@ -34,6 +34,9 @@ def test_help_everywhere_has_an_example():
         ["evaluate"],
         ["bids", "score"],
         ["export", "dossier"],
+        ["export", "report"],
+        ["export", "network"],
+        ["export", "graph"],
     ):
         result = run(*command, "--help")
         assert result.exit_code == 0
