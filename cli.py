@@ -617,9 +617,17 @@ def export() -> None:
 @click.option("--title", default="巡察对象档案", show_default=True, help="Title of the round, on the first sheet.")
 @click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
 @click.option("--reveal-secrets", is_flag=True, help="Include personal-matters details; default: withheld.")
+@_json_option
 @_pass_state
 def export_dossier(
-    state: _State, out: str, as_of: str | None, top: int, title: str, scope: str | None, reveal_secrets: bool
+    state: _State,
+    out: str,
+    as_of: str | None,
+    top: int,
+    title: str,
+    scope: str | None,
+    reveal_secrets: bool,
+    as_json: bool,
 ) -> None:
     """Write the target dossier: ranked targets, then each target's 3+2 lists (Excel, Chinese headers).
 
@@ -650,14 +658,18 @@ def export_dossier(
     path = write_target_dossier(view, results, out, title=title, top=top, reveal_secrets=reveal_secrets)
     _audit(state, "export dossier", scope=scope, secrets=reveal_secrets, files=[str(path)])
     shown = min(top, len(results["targets"]))
+    if as_json:
+        click.echo(json.dumps({"file": str(path), "targets": len(results["targets"]), "sheets": shown}))
+        return
     click.echo(f"wrote {path}: {len(results['targets']):,} ranked targets, {shown} with their own sheet")
 
 
 @export.command("network")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .gexf (Gephi) or .graphml file.")
 @click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
+@_json_option
 @_pass_state
-def export_network(state: _State, out: str, scope: str | None) -> None:
+def export_network(state: _State, out: str, scope: str | None, as_json: bool) -> None:
     """Write bid rings and conflict-of-interest paths as one network for Gephi (GEXF) or GraphML.
 
     Nodes: companies, tenders, buyer organisations, cadres and relatives, with
@@ -677,6 +689,9 @@ def export_network(state: _State, out: str, scope: str | None) -> None:
     graph = evidence_network(view, run_detectors(view, ["bid-rings", "conflict-of-interest"]))
     path = write_network(graph, out)
     _audit(state, "export network", scope=scope, secrets=False, files=[str(path)])
+    if as_json:
+        click.echo(json.dumps({"file": str(path), "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}))
+        return
     click.echo(f"wrote {path}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges")
 
 
@@ -684,8 +699,9 @@ def export_network(state: _State, out: str, scope: str | None) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .html file to write.")
 @click.option("--as-of", help="Judge deadlines and rank targets as of this day (default: latest date in the graph).")
 @click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
+@_json_option
 @_pass_state
-def export_report(state: _State, out: str, as_of: str | None, scope: str | None) -> None:
+def export_report(state: _State, out: str, as_of: str | None, scope: str | None, as_json: bool) -> None:
     """Write one self-contained HTML report (plotly; opens without a network).
 
     Sections: what each detector found; problem categories by system and tier
@@ -704,14 +720,18 @@ def export_report(state: _State, out: str, as_of: str | None, scope: str | None)
     results = run_detectors(view, as_of=as_of)
     path = write_html_report(view, results, out)
     _audit(state, "export report", scope=scope, secrets=False, files=[str(path)])
+    if as_json:
+        click.echo(json.dumps({"file": str(path), "detections": {n: len(r) for n, r in results.items()}}))
+        return
     click.echo(f"wrote {path}")
 
 
 @export.command("graph")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .jsonl file to write.")
 @click.option("--reveal-secrets", is_flag=True, help="Include properties the schema marks secret; default: withheld.")
+@_json_option
 @_pass_state
-def export_graph(state: _State, out: str, reveal_secrets: bool) -> None:
+def export_graph(state: _State, out: str, reveal_secrets: bool, as_json: bool) -> None:
     """Write the whole graph as JSON Lines, the Cypher-free format 'liandong load' reads, for other systems.
 
     Entity-resolution links (SAME_AS) and provenance (Source) travel with it.
@@ -727,6 +747,9 @@ def export_graph(state: _State, out: str, reveal_secrets: bool) -> None:
 
     counts = write_graph_jsonl(state.backend(create=False), out, reveal_secrets=reveal_secrets)
     _audit(state, "export graph", scope=None, secrets=reveal_secrets, files=[out])
+    if as_json:
+        click.echo(json.dumps({"file": out, **counts}))
+        return
     click.echo(
         f"wrote {out}: {counts['nodes']:,} nodes, {counts['relationships']:,} relationships"
         + (

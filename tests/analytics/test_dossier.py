@@ -89,3 +89,14 @@ def test_graph_export_round_trip_without_secrets(tiny_world, tmp_path):
     assert {k: v for k, v in after["nodes"].items() if k != "Source"} == {
         k: v for k, v in before["nodes"].items() if k != "Source"
     }
+
+
+def test_exports_speak_json(tiny_world, tmp_path):
+    runner = CliRunner(env=ENV)
+    ws = ["--workspace", str(tiny_world.workspace)]
+    network = runner.invoke(main, [*ws, "export", "network", "--out", str(tmp_path / "n.graphml"), "--json"])
+    assert network.exit_code == 0, network.output
+    assert json.loads(network.output)["file"].endswith("n.graphml")
+    graph = runner.invoke(main, [*ws, "export", "graph", "--out", str(tmp_path / "g.jsonl"), "--json"])
+    data = json.loads(graph.output)
+    assert data["nodes"] > 0 and data["secret_elements_withheld"] > 0
