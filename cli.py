@@ -71,6 +71,23 @@ def _json_option(f):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
 
 
+def _scope_option(f):
+    return click.option(
+        "--scope",
+        help="Only this jurisdiction and below: a 6-digit region code (330102 a county, 330100 a city, 330000 a "
+        "province).",
+    )(f)
+
+
+def _secrets_option(f):
+    return click.option(
+        "--reveal-secrets",
+        is_flag=True,
+        help="Include secret data (personal-matters details such as how relatives are related, properties the "
+        "schema marks secret); default: withheld.",
+    )(f)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--workspace",
@@ -465,15 +482,8 @@ def _analyses_folder(state: _State, out: str | None) -> Path:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="For detectors with randomness.")
 @click.option("--list", "list_only", is_flag=True, help="List the detectors and exit.")
-@click.option(
-    "--reveal-secrets",
-    is_flag=True,
-    help="Write secret details (how relatives are related, from personal-matters reports); default: withheld.",
-)
-@click.option(
-    "--scope",
-    help="Only this jurisdiction and below: a 6-digit region code (330102 a county, 330100 a city, 330000 a province).",
-)
+@_secrets_option
+@_scope_option
 @_json_option
 @_pass_state
 def analyze(
@@ -615,8 +625,8 @@ def export() -> None:
 @click.option("--as-of", help="The day the round starts: only what was on record before it is used.")
 @click.option("--top", type=int, default=20, show_default=True, help="Targets that get a sheet of their own.")
 @click.option("--title", default="巡察对象档案", show_default=True, help="Title of the round, on the first sheet.")
-@click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
-@click.option("--reveal-secrets", is_flag=True, help="Include personal-matters details; default: withheld.")
+@_scope_option
+@_secrets_option
 @_json_option
 @_pass_state
 def export_dossier(
@@ -655,7 +665,7 @@ def export_dossier(
         "overdue-transfers",
     ]
     results = run_detectors(view, names, as_of=as_of, reveal_secrets=reveal_secrets)
-    path = write_target_dossier(view, results, out, title=title, top=top, reveal_secrets=reveal_secrets)
+    path = write_target_dossier(view, results, out, title=title, top=top)
     _audit(state, "export dossier", scope=scope, secrets=reveal_secrets, files=[str(path)])
     shown = min(top, len(results["targets"]))
     if as_json:
@@ -666,7 +676,7 @@ def export_dossier(
 
 @export.command("network")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .gexf (Gephi) or .graphml file.")
-@click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
+@_scope_option
 @_json_option
 @_pass_state
 def export_network(state: _State, out: str, scope: str | None, as_json: bool) -> None:
@@ -698,7 +708,7 @@ def export_network(state: _State, out: str, scope: str | None, as_json: bool) ->
 @export.command("report")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .html file to write.")
 @click.option("--as-of", help="Judge deadlines and rank targets as of this day (default: latest date in the graph).")
-@click.option("--scope", help="Only this jurisdiction and below (a 6-digit region code).")
+@_scope_option
 @_json_option
 @_pass_state
 def export_report(state: _State, out: str, as_of: str | None, scope: str | None, as_json: bool) -> None:
@@ -728,7 +738,7 @@ def export_report(state: _State, out: str, as_of: str | None, scope: str | None,
 
 @export.command("graph")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .jsonl file to write.")
-@click.option("--reveal-secrets", is_flag=True, help="Include properties the schema marks secret; default: withheld.")
+@_secrets_option
 @_json_option
 @_pass_state
 def export_graph(state: _State, out: str, reveal_secrets: bool, as_json: bool) -> None:

@@ -8,8 +8,8 @@ links), the suspected problems with their evidence (问题清单), and the
 cadres responsible (责任清单 — serving cadres and those answerable for
 rectifications).
 
-Secret data stays out unless asked: lead summaries, petitioners, resident-ID
-hashes and how relatives are related are never written by default.
+Lead summaries, petitioners and resident-ID hashes are never written; how
+relatives are related appears only if the detectors were run to reveal it.
 """
 
 from __future__ import annotations
@@ -126,7 +126,6 @@ def write_target_dossier(
     *,
     title: str = "巡察对象档案",
     top: int = 20,
-    reveal_secrets: bool = False,
 ) -> Path:
     """Write the ranked targets and each target's 3+2 lists to an Excel workbook.
 
@@ -136,16 +135,14 @@ def write_target_dossier(
         The (possibly scoped) graph.
     results : mapping of detector name to DetectorResult
         Must hold ``targets``; ``recurrence``, ``systemic-problems``, ``bid-rings``, ``conflict-of-interest``,
-        ``duplicate-leads`` and ``overdue-transfers`` add their evidence when present.
+        ``duplicate-leads`` and ``overdue-transfers`` add their evidence when present. Secret details are in
+        them only if the detectors were run with ``reveal_secrets``; the dossier writes what it is given.
     path : str or Path
         The ``.xlsx`` file to write.
     title : str
         Title of the round, on the first sheet.
     top : int
         How many of the ranked targets get a sheet of their own.
-    reveal_secrets : bool
-        Include secret details (lead sources' petitioners are never stored; this governs how relatives are
-        related in conflict evidence). Default: withheld.
 
     Returns
     -------
@@ -178,7 +175,7 @@ def write_target_dossier(
     for rank, d in enumerate(targets, start=1):
         org = d.subject
         ws = wb.create_sheet(_sheet_name(f"{rank:02d}{view.name_of('Organisation', org)}", used))
-        _target_sheet(_Sheet(ws), view, org, d, involving.get(org, []), reveal_secrets)
+        _target_sheet(_Sheet(ws), view, org, d, involving.get(org, []))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -195,9 +192,7 @@ def _detections_by_org(results: Mapping[str, DetectorResult]) -> dict[str, list[
     return out
 
 
-def _target_sheet(
-    sheet: _Sheet, view: GraphView, org: str, target: Any, linked: list[tuple[str, Any]], reveal_secrets: bool
-) -> None:
+def _target_sheet(sheet: _Sheet, view: GraphView, org: str, target: Any, linked: list[tuple[str, Any]]) -> None:
     info = view.organisations.loc[org] if org in view.organisations.index else pd.Series(dtype=object)
     sheet.title(view.name_of("Organisation", org))
     sheet.table(
@@ -251,20 +246,13 @@ def _target_sheet(
     sheet.table(
         "二、信息清单：围标串标与利益冲突关联",
         ["类型", "说明", "分值"],
-        [
-            [n, d.summary if reveal_secrets or n != "conflict-of-interest" else _redact(d.summary), d.score]
-            for n, d in links
-        ],
+        [[n, d.summary, d.score] for n, d in links],
     )
     problems = [(n, d) for n, d in linked if n not in ("bid-rings", "conflict-of-interest")]
     sheet.table(
         "三、问题清单（疑似问题及证据）",
         ["来源", "疑似问题", "证据", "日期"],
-        [
-            [n, d.summary, e.text if reveal_secrets or n != "conflict-of-interest" else _redact(e.text), e.date]
-            for n, d in problems
-            for e in d.evidence
-        ]
+        [[n, d.summary, e.text, e.date] for n, d in problems for e in d.evidence]
         + [["targets", "风险依据", e.text, e.date] for e in target.evidence],
     )
     posts = view.posts[view.posts["organisation"] == org]
@@ -286,10 +274,3 @@ def _responsible(view: GraphView, findings: pd.DataFrame) -> dict[str, int]:
     rect = view.rectifications[view.rectifications["finding"].isin(findings["finding"])]
     mine = rel[rel["end"].isin(rect["rectification"])]
     return mine.groupby("start").size().sort_values(ascending=False).to_dict()
-
-
-def _redact(text: str) -> str:
-    # How a relative is related comes from a personal-matters report.
-    for word in ("spouse", "child_in_law", "child", "parent", "sibling", "other"):
-        text = re.sub(rf"\b{word}\b", "relative", text)
-    return text

@@ -90,26 +90,26 @@ def _peers(view: GraphView, info: pd.Series) -> pd.DataFrame:
 
 def _rows_by_org(view: GraphView) -> dict[str, dict[Any, Any]]:
     # Row positions of findings and leads per organisation, computed once per view.
-    cached = view.__dict__.get("_profile_rows")
-    if cached is None:
-        cached = {
+    return view.memo(
+        "profile-rows",
+        {},
+        lambda: {
             "findings": view.findings.groupby("organisation").indices if len(view.findings) else {},
             "leads": view.leads.groupby("organisation").indices if len(view.leads) else {},
-        }
-        view.__dict__["_profile_rows"] = cached
-    return cached
+        },
+    )
 
 
 def _org_counts(view: GraphView) -> tuple[pd.Series, pd.Series]:
     # Findings and inspections per organisation, computed once per view.
-    cached = view.__dict__.get("_profile_counts")
-    if cached is None:
-        cached = (
+    return view.memo(
+        "profile-counts",
+        {},
+        lambda: (
             view.findings.groupby("organisation").size(),
             view.inspected.groupby("organisation")["tour"].nunique(),
-        )
-        view.__dict__["_profile_counts"] = cached
-    return cached
+        ),
+    )
 
 
 def team_quality(view: GraphView) -> pd.DataFrame:

@@ -23,13 +23,17 @@ township and village units).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 import pandas as pd
 
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .bid_rings import detect_bid_rings
+from .conflict import detect_conflicts
 from .graphview import GraphView
+from .recurrence import detect_recurrence
+from .systemic import detect_systemic_problems
 
 __all__ = ["detect_targets", "target_features", "FEATURES"]
 
@@ -142,15 +146,11 @@ class _Events:
         t = view.transfers.merge(view.leads[["lead", "organisation"]], on="lead", how="inner")
         self.transfers = t.rename(columns={"transfer_date": "date"})[["organisation", "date"]]
         # Recurrences: dated by the later finding.
-        from .recurrence import detect_recurrence
-
         rec = view.memo("recurrence", {}, lambda: detect_recurrence(view))
         self.recurrences = pd.DataFrame(
             [(d.details["organisation"], pd.Timestamp(d.details["found"])) for d in rec],
             columns=["organisation", "date"],
         )
-        from .conflict import detect_conflicts
-
         coi = view.memo("conflict-of-interest", {}, lambda: detect_conflicts(view))
         self.conflicts = pd.DataFrame(
             [(d.details["buyer"], pd.Timestamp(d.details["announced"])) for d in coi], columns=["organisation", "date"]
@@ -167,7 +167,7 @@ def target_features(
     queries: pd.DataFrame,
     *,
     events: _Events | None = None,
-    systemic_pairs: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+    systemic_pairs: Collection[tuple[str, str]] = frozenset(),
 ) -> pd.DataFrame:
     """Features of each (organisation, date) in ``queries``, from records dated strictly before the date."""
     events = events or _Events(view, set())
@@ -243,17 +243,9 @@ def detect_targets(
     cutoff = _as_timestamp(as_of, view)
     orgs = view.organisations
     # Ring members and systemic patterns, as known before the cut-off (findings after it are not used).
-    ring_companies: set[str] = set()
-    try:
-        from .bid_rings import detect_bid_rings
-
-        rings = detect_bid_rings(view, before=cutoff)
-        ring_companies = {c for d in rings for c in d.where.get("companies", ())}
-    except ImportError:  # pragma: no cover - bid rings ship with the analytics package
-        pass
+    rings = detect_bid_rings(view, before=cutoff)
+    ring_companies = {c for d in rings for c in d.where.get("companies", ())}
     events = _Events(view, ring_companies)
-    from .systemic import detect_systemic_problems
-
     systemic_pairs = {
         (d.details["system"], d.details["category"]) for d in detect_systemic_problems(view, before=cutoff)
     }

@@ -61,6 +61,9 @@ _RECORD_LABELS = {
 }
 
 
+_ALL_LABELS = {**_LABEL_OF, **_RECORD_LABELS}
+
+
 class ExportTruth:
     """Which graph record each true entity of a generated dataset became.
 
@@ -82,7 +85,7 @@ class ExportTruth:
     def __init__(self, backend: GraphBackend, exports: str | Path, secret_key: bytes | None = None):
         exports = Path(exports)
         self.backend, self.exports = backend, exports
-        labels = {**_LABEL_OF, **_RECORD_LABELS}
+        labels = _ALL_LABELS
         truth: dict[tuple[str, int, str], list[tuple[str, str]]] = defaultdict(list)
         with open(exports / "truth_entities.csv", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
@@ -129,7 +132,7 @@ class ExportTruth:
 
     def label(self, kind: str) -> str:
         """The graph label of a truth kind."""
-        return {**_LABEL_OF, **_RECORD_LABELS}[kind]
+        return _ALL_LABELS[kind]
 
     def graph_id(self, kind: str, true_id: str) -> str | None:
         """The graph id (canonical id, or node key) most cells of ``true_id`` became, or None."""

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -231,6 +232,18 @@ def write_graph_jsonl(backend: GraphBackend, path: str | Path, *, reveal_secrets
     def whole_secret(element: Any) -> bool:
         return not reveal_secrets and any(p.secret and p.required for p in element.properties.values())
 
+    def shown(row: dict[str, Any], hidden: AbstractSet[str]) -> dict[str, Any]:
+        # The properties a row carries, in JSON terms, less the secret ones (counted as withheld).
+        props = {}
+        for name, value in row.items():
+            if value is None or (isinstance(value, float) and value != value):
+                continue
+            if name in hidden:
+                counts["secret_values_withheld"] += 1
+                continue
+            props[name] = _json_value(value)
+        return props
+
     schema = backend.schema
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -242,14 +255,7 @@ def write_graph_jsonl(backend: GraphBackend, path: str | Path, *, reveal_secrets
                 continue
             for row in frame.to_dict("records"):
                 key = row.pop(node_type.key)
-                props = {}
-                for name, value in row.items():
-                    if value is None or (isinstance(value, float) and value != value):
-                        continue
-                    if name in hidden:
-                        counts["secret_values_withheld"] += 1
-                        continue
-                    props[name] = _json_value(value)
+                props = shown(row, hidden)
                 fh.write(json.dumps({"node": label, "key": key, "props": props}, ensure_ascii=False) + "\n")
                 counts["nodes"] += 1
         for rel_type, rtype in schema.relationships.items():
@@ -261,14 +267,7 @@ def write_graph_jsonl(backend: GraphBackend, path: str | Path, *, reveal_secrets
             for row in frame.to_dict("records"):
                 start = [row.pop("start_label"), row.pop("start_key")]
                 end = [row.pop("end_label"), row.pop("end_key")]
-                props = {}
-                for name, value in row.items():
-                    if value is None or (isinstance(value, float) and value != value):
-                        continue
-                    if name in hidden:
-                        counts["secret_values_withheld"] += 1
-                        continue
-                    props[name] = _json_value(value)
+                props = shown(row, hidden)
                 line = {"rel": rel_type, "start": start, "end": end, **({"props": props} if props else {})}
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
                 counts["relationships"] += 1
