@@ -11,6 +11,7 @@ import sys
 import time
 from functools import update_wrapper
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -265,6 +266,11 @@ def ingest(
     OCDS release and record packages (JSON) are recognised too; a bid table in
     any other layout loads with --columns.
 
+    In a terminal a progress bar shows the bytes loaded and the time left;
+    otherwise one line per file goes to stderr. From 20 MB of input, a second
+    process reads and maps the next files while this one writes
+    (LIANDONG_INGEST_WORKERS=0 keeps it to one process, =N uses N).
+
     Exit status: 0 all rows loaded; 3 some rows quarantined; 1 a file could not
     be loaded at all (listed with the reason).
 
@@ -286,12 +292,39 @@ def ingest(
         mappings = [*(mappings or []), bid_table_mapping(column_spec, backend.schema)]
     overrides = {"office": office} if office else {}
     done: list[str] = []
+    # In a terminal, a bar over the bytes to load (with its ETA); in a log or a pipe, one line per file.
+    bar: Any = None
+    sizes: dict[str, int] = {}
 
-    def progress(file_report) -> None:
+    def plan(jobs: list[Any]) -> None:
+        nonlocal bar
+        for job in jobs:
+            sizes[str(job.path)] = job.path.stat().st_size
+        if sys.stderr.isatty() and not as_json:
+            bar = click.progressbar(
+                length=sum(sizes.values()) or 1,
+                label="ingesting",
+                file=sys.stderr,
+                show_eta=True,
+                show_pos=False,
+                item_show_func=lambda name: name,
+            )
+            bar.__enter__()
+
+    def progress(file_report: Any) -> None:
         done.append(file_report.file)
-        click.echo(f"  [{len(done)}] {Path(file_report.file).name}: {file_report.status}", err=True)
+        if bar is not None:
+            bar.update(sizes.pop(file_report.file, 0), Path(file_report.file).name)
+        else:
+            click.echo(f"  [{len(done)}] {Path(file_report.file).name}: {file_report.status}", err=True)
 
-    report = Ingester(backend, quarantine_dir, mappings=mappings, overrides=overrides, progress=progress).ingest(paths)
+    try:
+        report = Ingester(
+            backend, quarantine_dir, mappings=mappings, overrides=overrides, progress=progress, plan=plan
+        ).ingest(paths)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
     rows = [
         {
             "file": Path(f.file).name,
@@ -372,7 +405,16 @@ def entities_resolve(state: _State, as_json: bool) -> None:
     """
     from ingest.resolve import Resolver
 
-    report = Resolver(state.backend(create=False)).run()
+    started = time.perf_counter()
+
+    def progress(label: str, records: int, accepted: int) -> None:
+        click.echo(
+            f"  {label}: {records:,} records, {accepted:,} links accepted ({time.perf_counter() - started:.0f} s)",
+            err=True,
+        )
+
+    # With --json the output is for a program: no progress lines mixed in.
+    report = Resolver(state.backend(create=False), progress=None if as_json else progress).run()
     data = {
         label: {
             "records": report.records[label],
@@ -821,10 +863,11 @@ def bids_score(file: str, spec: str, out: str, evidence: bool, seed: int) -> Non
 @main.command()
 @click.option(
     "--scale",
-    type=click.Choice(["tiny", "small", "province"]),
+    type=click.Choice(["tiny", "small", "province", "province2x"]),
     default="small",
     show_default=True,
-    help="tiny: seconds, for tests; small: ~10^4 records; province: ~10^5 organisations, 10^6 bids.",
+    help="tiny: seconds, for tests; small: ~10^4 records; province: ~10^5 organisations, 10^6 bids; "
+    "province2x: twice province, for scaling runs.",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed writes the same files.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the exports into.")
@@ -835,7 +878,8 @@ def bids_score(file: str, spec: str, out: str, evidence: bool, seed: int) -> Non
     show_default=True,
     help="GB/T 2260 code of the province whose real cities and counties are used.",
 )
-def generate(scale: str, seed: int, out: str, province_code: str) -> None:
+@_json_option
+def generate(scale: str, seed: int, out: str, province_code: str, as_json: bool) -> None:
     """Write realistic tier exports with planted patterns, and truth.json.
 
     Each inspection office's files come in its own format (XLSX with title
@@ -847,6 +891,7 @@ def generate(scale: str, seed: int, out: str, province_code: str) -> None:
     \b
     Example:
       liandong generate --scale tiny --seed 7 --out ./data/tiny
+      liandong generate --scale province2x --out /data/p2x --json   # ~10^6 findings; takes a while
     """
     from ingest.generator import generate as run_generate
 
@@ -854,9 +899,27 @@ def generate(scale: str, seed: int, out: str, province_code: str) -> None:
     if out_path.exists() and any(out_path.iterdir()):
         raise click.ClickException(f"{out} is not empty; choose a new folder so no earlier export is mixed in")
     try:
-        report = run_generate(scale, seed, out_path, province_code)
+        started = time.perf_counter()
+        report = run_generate(
+            scale,
+            seed,
+            out_path,
+            province_code,
+            progress=None
+            if as_json
+            else lambda step: click.echo(f"  [{time.perf_counter() - started:5.0f} s] {step}", err=True),
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    if as_json:
+        rows = sum(n for name, n in report.files.items() if name not in ("truth.json", "truth_entities.csv"))
+        click.echo(
+            json.dumps(
+                {"out": str(out_path.resolve()), "files": len(report.files), "rows": rows, "world": report.sizes},
+                ensure_ascii=False,
+            )
+        )
+        return
     sizes = ", ".join(f"{k} {v:,}" for k, v in report.sizes.items())
     click.echo(f"world: {sizes}")
     click.echo(f"wrote {len(report.files)} files, {sum(report.files.values()) - 1:,} rows, into {out_path.resolve()}")

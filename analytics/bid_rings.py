@@ -61,7 +61,8 @@ def detect_bid_rings(
     try:
         tenders = view.tenders.set_index("tender")
         bids = view.bids
-        if before is not None:
+        if before is not None and len(bids):
+            # (pandas cannot map through an empty Series of dates, as a scope with no tenders gives.)
             announced = pd.to_datetime(bids["tender"].map(tenders["announced"]))
             bids = bids[announced < pd.Timestamp(before)]
         table = bids.rename(columns={"company": "bidder", "won": "winner"})

@@ -12,6 +12,7 @@ every detector run on the same view.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -39,10 +40,10 @@ class GraphView:
     backend : GraphBackend
         Any backend; only its public read methods are used.
     scope : str, optional
-        A 6-digit region code: only that jurisdiction and its subtree are read (a province sees its cities and
-        counties, a city its counties, a county itself). Organisations with no known region are outside every
-        scope; so are findings, leads, tours, posts and tenders of organisations outside it, and leads and
-        transfers kept by departments outside it.
+        A 6-digit region code (full-width digits read as digits): only that jurisdiction and its subtree are
+        read (a province sees its cities and counties, a city its counties, a county itself). Organisations
+        with no known region are outside every scope; so are findings, leads, tours, posts and tenders of
+        organisations outside it, and leads and transfers kept by departments outside it.
 
     Notes
     -----
@@ -52,9 +53,15 @@ class GraphView:
 
     def __init__(self, backend: GraphBackend, scope: str | None = None):
         self.backend = backend
-        if scope is not None and not re.fullmatch(r"\d{6}", str(scope)):
-            raise DetectorError(f"scope {scope!r} is not a 6-digit region code (GB/T 2260), e.g. 330102 for a county")
-        self.scope = str(scope) if scope is not None else None
+        if scope is not None:
+            # Full-width digits, as a Chinese input method types them, are the code; other scripts' digits are not.
+            text = unicodedata.normalize("NFKC", str(scope)).strip()
+            if not re.fullmatch(r"[0-9]{6}", text):
+                raise DetectorError(
+                    f"scope {scope!r} is not a 6-digit region code (GB/T 2260), e.g. 330102 for a county"
+                )
+            scope = text
+        self.scope = scope
         self._canonical: dict[str, dict[str, str]] = {}
         self._results: dict[tuple, Any] = {}
         self._node_frames: dict[str, pd.DataFrame] = {}

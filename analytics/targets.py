@@ -60,7 +60,8 @@ def _as_timestamp(value: dt.date | str | None, view: GraphView) -> pd.Timestamp:
     if value is None:
         value = view.latest_date()
         if value is None:
-            raise DetectorError("the graph holds no dated records; pass as_of")
+            where = f" in scope {view.scope}" if view.scope else ""
+            raise DetectorError(f"the graph holds no dated records{where}; pass as_of")
     try:
         return pd.Timestamp(value)
     except ValueError as exc:
@@ -261,7 +262,9 @@ def detect_targets(
     )
     # A tour's findings come weeks after it starts: outcomes not yet known at the cut-off are not examples.
     known = view.findings.groupby("tour")["found_date"].max()
-    examples = examples[examples["tour"].map(known).fillna(cutoff) < cutoff].reset_index(drop=True)
+    # (pandas cannot map through an empty Series of dates, as a scope without findings gives: then none is known.)
+    latest = examples["tour"].map(known) if len(known) else pd.Series(cutoff, index=examples.index)
+    examples = examples[latest.fillna(cutoff) < cutoff].reset_index(drop=True)
     names = list(FEATURES)
     if organisations is not None:
         canonical = view.canonical("Organisation")

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graphmodel import EmbeddedBackend, GraphBackend  # noqa: E402
 from ingest.evaluation import entity_resolution_scores  # noqa: E402
-from ingest.generator import generate  # noqa: E402
+from ingest.generator import SCALES, generate  # noqa: E402
 from ingest.load import Ingester  # noqa: E402
 from ingest.resolve import Resolver  # noqa: E402
 
@@ -39,7 +39,7 @@ def peak_mb() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", default="small", choices=["tiny", "small", "province"])
+    parser.add_argument("--scale", default="small", choices=list(SCALES))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--exports", help="Folder of exports (generated there if empty or missing).")
     parser.add_argument("--backend", default="embedded", choices=["embedded", "neo4j"])

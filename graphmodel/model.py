@@ -44,6 +44,7 @@ __all__ = [
     "Schema",
     "load_schema",
     "RESERVED_PROPERTIES",
+    "MAX_INDEXED_BYTES",
 ]
 
 PropertyType = Literal["string", "int", "float", "date", "datetime", "bool", "list"]
@@ -59,6 +60,13 @@ _PROP_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _INT64 = (-(2**63), 2**63 - 1)
 _compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _MAX_STRING = 1_000_000
+#: Most UTF-8 bytes a key or an indexed property may hold: Neo4j cannot index a longer value (its limit is
+#: about 8 KB an entry) and refuses the whole batch holding one, and both backends take the same records.
+MAX_INDEXED_BYTES = 4000
+
+
+def _too_large_to_index(value: Any) -> bool:
+    return isinstance(value, str) and len(value) > MAX_INDEXED_BYTES // 4 and len(value.encode()) > MAX_INDEXED_BYTES
 
 
 @dataclass(frozen=True)
@@ -221,6 +229,10 @@ class NodeType(_ElementType):
             errors[self.key] = ["the key must be non-empty text"]
         elif "\x00" in record.key:
             errors[self.key] = ["the key contains a NUL character"]
+        for name, value in self.too_large_to_index(record):
+            errors.setdefault(name, []).append(
+                f"{len(value.encode()):,} bytes of text, too long to index (at most {MAX_INDEXED_BYTES:,})"
+            )
         props = dict(record.props)
         if self.key in props and props[self.key] != record.key:
             errors.setdefault(self.key, []).append(
@@ -232,6 +244,15 @@ class NodeType(_ElementType):
             if prop.required and prop.name != self.key and prop.name not in record.props:
                 errors.setdefault(prop.name, []).append("required")
         return errors
+
+    @cached_property
+    def _indexed(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.properties.values() if p.index and p.name != self.key)
+
+    def too_large_to_index(self, record: NodeRecord) -> list[tuple[str, str]]:
+        """(property, value) of the key and indexed properties whose text exceeds :data:`MAX_INDEXED_BYTES`."""
+        out = [(self.key, record.key)] if _too_large_to_index(record.key) else []
+        return out + [(n, record.props[n]) for n in self._indexed if _too_large_to_index(record.props.get(n))]
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ class NodeRecord:
     def ref(self) -> NodeRef:
         return NodeRef(self.label, self.key)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only props view does not pickle; a plain dict does (records cross process boundaries).
+        return (_node_record, (self.label, self.key, dict(self.props)))
+
     def __repr__(self) -> str:
         return f"NodeRecord(label={self.label!r}, key={self.key!r}, props={dict(self.props)!r})"
 
@@ -77,5 +81,32 @@ class EdgeRecord:
             object.__setattr__(self, "end", NodeRef(*self.end))
         object.__setattr__(self, "props", _frozen_props(self.props))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _edge_record,
+            (self.type, self.start.label, self.start.key, self.end.label, self.end.key, dict(self.props)),
+        )
+
     def __repr__(self) -> str:
         return f"EdgeRecord({self.start} -[{self.type} {dict(self.props)!r}]-> {self.end})"
+
+
+# Unpickling: the props were cleaned when the record was first made, so they are only wrapped again
+# (records mapped in a worker process arrive by the million).
+def _node_record(label: str, key: str, props: dict[str, Any]) -> NodeRecord:
+    record = object.__new__(NodeRecord)
+    object.__setattr__(record, "label", label)
+    object.__setattr__(record, "key", key)
+    object.__setattr__(record, "props", MappingProxyType(props))
+    return record
+
+
+def _edge_record(
+    type_: str, start_label: str, start_key: str, end_label: str, end_key: str, props: dict[str, Any]
+) -> EdgeRecord:
+    record = object.__new__(EdgeRecord)
+    object.__setattr__(record, "type", type_)
+    object.__setattr__(record, "start", NodeRef(start_label, start_key))
+    object.__setattr__(record, "end", NodeRef(end_label, end_key))
+    object.__setattr__(record, "props", MappingProxyType(props))
+    return record

@@ -10,13 +10,16 @@ last) is started afresh on the next run.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
+import multiprocessing
 import os
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,8 @@ from .readers import RawTable, ReadError, find_header, iter_records, read_tables
 __all__ = ["Ingester", "IngestReport", "FileReport", "SECRET_KEY_ENV", "secret_key_from_env"]
 
 SECRET_KEY_ENV = "LIANDONG_SECRET_KEY"
+WORKERS_ENV = "LIANDONG_INGEST_WORKERS"
+_PARALLEL_BYTES = 20 << 20
 QUARANTINE_COLUMNS = ["batch", "file", "sheet", "row", "column", "value", "reason"]
 
 
@@ -109,6 +114,17 @@ class Ingester:
     overrides : dict, optional
         File variables the user states, e.g. ``{"office": "330782"}``, when the
         file name does not carry them.
+    batch_size : int
+        Records per write transaction.
+    progress : callable, optional
+        Called with each file's report as soon as the file is done.
+    plan : callable, optional
+        Called once, before any file is loaded, with the recognised files in
+        load order (for a progress bar's total).
+    workers : int, optional
+        Processes that read and map files ahead of the writer. Default: one
+        when the files to load add up to 20 MB or more and there is a second
+        core, else none (``LIANDONG_INGEST_WORKERS`` overrides the default).
 
     Examples
     --------
@@ -126,6 +142,8 @@ class Ingester:
         overrides: dict[str, str] | None = None,
         batch_size: int = 10_000,
         progress: Callable[[FileReport], None] | None = None,
+        workers: int | None = None,
+        plan: Callable[[list[RecognisedFile]], None] | None = None,
     ):
         self.backend = backend
         self.schema = backend.schema
@@ -138,6 +156,10 @@ class Ingester:
         self.batch_size = batch_size
         self.quarantine_dir = Path(quarantine_dir)
         self.progress = progress
+        self.plan = plan
+        env_workers = os.environ.get(WORKERS_ENV)
+        self._digests: dict[tuple[Path, str | None], str] = {}
+        self.workers = workers if workers is not None else (int(env_workers) if env_workers else None)
         self.batch = "ingest-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
     # ---------------------------------------------------------------- public
@@ -160,12 +182,75 @@ class Ingester:
                     jobs.append(job)
             del tables
         jobs.sort(key=lambda j: j.order)
-        for job in jobs:
-            file_report = self._ingest_one(job, report)
-            report.files.append(file_report)
-            if self.progress:
-                self.progress(file_report)
+        if self.plan:
+            self.plan(jobs)
+        # Reading and mapping a file does not touch the graph, so worker processes map the next files
+        # while this process writes the current one; writes stay in order, one file at a time.
+        todo = [j for j in jobs if self._needs_loading(j)]
+        workers = self._worker_count(todo)
+        # Forked, not spawned: a spawned worker re-imports the caller's main script, which a user's
+        # script without a __main__ guard would run again. The workers only read files and map rows.
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) if workers else None
+        futures: dict[int, Future[MappedFile]] = {}
+        ahead = iter(todo)
+
+        def submit_ahead() -> None:
+            # A bounded window: mapped files wait in memory until their turn to be written.
+            while pool is not None and len(futures) < 2 * workers:
+                job = next(ahead, None)
+                if job is None:
+                    return
+                variables, problems = file_vars_for(job.mapping, job.path, self.overrides)
+                if problems:
+                    continue
+                futures[id(job)] = pool.submit(_map_file, self._task(job, variables))
+
+        try:
+            for job in jobs:
+                submit_ahead()
+                file_report = self._ingest_one(job, report, futures.pop(id(job), None))
+                report.files.append(file_report)
+                if self.progress:
+                    self.progress(file_report)
+        finally:
+            if pool is not None:
+                for future in futures.values():
+                    future.cancel()
+                pool.shutdown(wait=True, cancel_futures=True)
         return report
+
+    def _worker_count(self, todo: list[RecognisedFile]) -> int:
+        if self.workers is not None:
+            return self.workers
+        # Worth a process start only for a sizeable ingest, and only with a second core to run it on.
+        size = sum(job.path.stat().st_size for job in {j.path: j for j in todo}.values())
+        forks = "fork" in multiprocessing.get_all_start_methods()
+        return 1 if forks and size >= _PARALLEL_BYTES and (os.cpu_count() or 1) > 1 else 0
+
+    def _needs_loading(self, job: RecognisedFile) -> bool:
+        previous = self.backend.nodes("Source", where={"source_id": job.source})
+        return (
+            previous.empty or previous.loc[0, "status"] != "complete" or previous.loc[0, "sha256"] != self._digest(job)
+        )
+
+    def _digest(self, job: RecognisedFile) -> str:
+        key = (job.path, job.sheet)
+        if key not in self._digests:
+            self._digests[key] = _digest(job.path, job.sheet)
+        return self._digests[key]
+
+    def _task(self, job: RecognisedFile, variables: dict[str, Any]) -> _MapTask:
+        return _MapTask(
+            job.path,
+            job.sheet,
+            job.header,
+            job.mapping,
+            self.schema,
+            self.taxonomy,
+            variables,
+            self.secret_key,
+            self.batch,
+        )
 
     # -------------------------------------------------------------- internals
     def recognise(self, path: Path, table: RawTable, many_sheets: bool) -> RecognisedFile | FileReport:
@@ -215,11 +300,13 @@ class Ingester:
         # Small enough for one batch, so the tree and its marker commit together.
         self.backend.write([*records, marker], source=source, batch_size=len(records) + 1)
 
-    def _ingest_one(self, job: RecognisedFile, report: IngestReport) -> FileReport:
+    def _ingest_one(
+        self, job: RecognisedFile, report: IngestReport, pending: Future[MappedFile] | None = None
+    ) -> FileReport:
         path, mapping = job.path, job.mapping
         source = job.source
         fr = FileReport(str(path), job.sheet, mapping.name, source)
-        digest = _digest(path, job.sheet)
+        digest = self._digest(job)
         previous = self.backend.nodes("Source", where={"source_id": source})
         if not previous.empty and previous.loc[0, "sha256"] == digest and previous.loc[0, "status"] == "complete":
             fr.status = "unchanged"
@@ -254,49 +341,30 @@ class Ingester:
             ],
             source=source,
         )
-        mapper = mapping.mapper(self.schema, self.taxonomy, variables, self.secret_key)
-        quarantine: list[list[Any]] = []
-        origin: dict[int, int] = {}
-        written: set[tuple] = set()
+        mapped = pending.result() if pending is not None else _map_file(self._task(job, variables))
+        fr.rows_read, fr.rows_loaded, fr.rows_quarantined = (
+            mapped.rows_read,
+            mapped.rows_loaded,
+            mapped.rows_quarantined,
+        )
+        fr.seconds["read"], fr.seconds["map"] = mapped.read_seconds, mapped.map_seconds
         clock = time.perf_counter()
-        # Files are read again here rather than kept from recognition, so memory holds one file at a time.
-        table = next(t for t in read_tables(path) if t.sheet == job.sheet)
-        fr.seconds["read"] = time.perf_counter() - clock
-        mapping_time = 0.0
+        quarantine = mapped.quarantine
+        origin: dict[int, int] = {}
         with self.backend.writer(source, batch_size=self.batch_size) as writer:
-            for row_number, raw in iter_records(table, job.header):
-                fr.rows_read += 1
-                tick = time.perf_counter()
-                result = mapper.apply(raw)
-                mapping_time += time.perf_counter() - tick
-                if result.problems:
-                    fr.rows_quarantined += 1
-                    for column, value, reason in result.problems:
-                        quarantine.append(
-                            [self.batch, path.name, table.sheet or "", row_number, column, _show(value), reason]
-                        )
-                    continue
-                for record in result.records:
-                    # Rows repeat their context (the round, tour and team of every finding): a record
-                    # identical to one already written from this file adds nothing.
-                    if isinstance(record, NodeRecord):
-                        fingerprint: tuple = ("n", record.label, record.key, tuple(sorted(record.props.items())))
-                    else:
-                        fingerprint = ("r", record.type, record.start, record.end, tuple(sorted(record.props.items())))
-                    if fingerprint in written:
-                        continue
-                    written.add(fingerprint)
-                    if isinstance(record, EdgeRecord):
-                        origin[id(record)] = row_number
-                    writer.add_node(record) if isinstance(record, NodeRecord) else writer.add_edge(record)
-                fr.rows_loaded += 1
-        fr.seconds["map"] = mapping_time
-        fr.seconds["write"] = time.perf_counter() - clock - fr.seconds["read"] - mapping_time
+            for record, row_number in zip(mapped.records, mapped.rows, strict=True):
+                if isinstance(record, NodeRecord):
+                    writer.add_node(record)
+                else:
+                    origin[id(record)] = row_number
+                    writer.add_edge(record)
+        fr.seconds["write"] = time.perf_counter() - clock
+        table_sheet = job.sheet
         unresolved = [
             [
                 self.batch,
                 path.name,
-                table.sheet or "",
+                table_sheet or "",
                 origin.get(id(e), ""),
                 e.type,
                 f"{e.start} -> {e.end}",
@@ -318,7 +386,7 @@ class Ingester:
                     {
                         "status": "complete",
                         "path": str(path),
-                        "sheet": table.sheet,
+                        "sheet": table_sheet,
                         "sha256": digest,
                         "format": mapping.name,
                         "office": str(variables.get("office") or ""),
@@ -336,15 +404,112 @@ class Ingester:
         return fr
 
     def _append(self, name: str, rows: list[list[Any]]) -> Path:
-        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
         path = self.quarantine_dir / name
-        new = not path.exists()
-        with open(path, "a", encoding="utf-8-sig" if new else "utf-8", newline="") as fh:
-            out = csv.writer(fh)
-            if new:
-                out.writerow(QUARANTINE_COLUMNS)
-            out.writerows(rows)
+        new, size = True, 0
+        try:
+            self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+            new = not path.exists()
+            size = 0 if new else path.stat().st_size
+            with open(path, "a", encoding="utf-8-sig" if new else "utf-8", newline="") as fh:
+                out = csv.writer(fh)
+                if new:
+                    out.writerow(QUARANTINE_COLUMNS)
+                out.writerows(rows)
+        except OSError as exc:
+            # No half-written row stays behind: the file is cut back to where this append began.
+            # The file's Source is not marked complete yet, so the next run redoes it.
+            with contextlib.suppress(OSError):
+                if new:
+                    path.unlink(missing_ok=True)
+                else:
+                    os.truncate(path, size)
+            raise LiandongError(
+                f"cannot write {path}: {exc.strerror or exc}; free some space there or pass --quarantine with "
+                "another folder, then run the same command again (what was loaded is kept; this file is redone)"
+            ) from None
         return path
+
+
+@dataclass(frozen=True)
+class _MapTask:
+    """What reading and mapping one file needs (picklable: it may run in a worker process)."""
+
+    path: Path
+    sheet: str | None
+    header: Any
+    mapping: Any
+    schema: Any
+    taxonomy: Taxonomy
+    variables: dict[str, Any]
+    secret_key: bytes | None
+    batch: str
+
+
+@dataclass
+class MappedFile:
+    """One file read and mapped: its records in write order, each with the row it came from."""
+
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    records: list[NodeRecord | EdgeRecord] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    quarantine: list[list[Any]] = field(default_factory=list)
+    read_seconds: float = 0.0
+    map_seconds: float = 0.0
+
+
+def _map_file(task: _MapTask) -> MappedFile:
+    out = MappedFile()
+    clock = time.perf_counter()
+    # Files are read again here rather than kept from recognition, so memory holds one file at a time.
+    table = next(t for t in read_tables(task.path) if t.sheet == task.sheet)
+    out.read_seconds = time.perf_counter() - clock
+    clock = time.perf_counter()
+    mapper = task.mapping.mapper(task.schema, task.taxonomy, task.variables, task.secret_key, mentions=False)
+    written: set[tuple] = set()
+    for row_number, raw in iter_records(table, task.header):
+        out.rows_read += 1
+        result = mapper.apply(raw)
+        if not result.problems:
+            # Text no backend can index (a key or an indexed name of kilobytes) is the row's problem, not the file's.
+            result.problems = [
+                (f"{r.label}.{name}", value, f"{len(value.encode()):,} bytes of text, too long to index")
+                for r in result.records
+                if isinstance(r, NodeRecord)
+                for name, value in task.schema.nodes[r.label].too_large_to_index(r)
+            ]
+        if result.problems:
+            out.rows_quarantined += 1
+            for column, value, reason in result.problems:
+                out.quarantine.append(
+                    [task.batch, task.path.name, task.sheet or "", row_number, column, _show(value), reason]
+                )
+            continue
+        for record in result.records:
+            # Rows repeat their context (the round, tour and team of every finding): a record identical
+            # to one already taken from this file adds nothing. (Properties in the order the mapping gives
+            # them: the same spec gives the same order.)
+            if isinstance(record, NodeRecord):
+                fingerprint: tuple = ("n", record.label, record.key, tuple(record.props.items()))
+            else:
+                fingerprint = (
+                    "r",
+                    record.type,
+                    record.start.label,
+                    record.start.key,
+                    record.end.label,
+                    record.end.key,
+                    tuple(record.props.items()),
+                )
+            if fingerprint in written:
+                continue
+            written.add(fingerprint)
+            out.records.append(record)
+            out.rows.append(row_number)
+        out.rows_loaded += 1
+    out.map_seconds = time.perf_counter() - clock
+    return out
 
 
 def _office_rank(name: str) -> tuple[int, str]:

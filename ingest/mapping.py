@@ -7,6 +7,10 @@ nodes and relationships each row becomes. Keys and names in records are
 templates over fields (``"org:{office}:{org}"``); a record whose template
 needs a field the row left empty is not written (an optional link), while a
 required field that is empty or fails to parse sends the row to quarantine.
+A secret field is stored as a keyed hash; a key template takes ``{FIELD_key}``
+(``"person:id:{rid_key}"``), a second keyed hash of the same value, so that
+record keys, which every export carries, never give the stored hash away (a
+mapping whose key uses the secret field itself is refused).
 
 Labels, relationship types and properties in a mapping are checked against the
 declared schema when the mapping is loaded, so nothing a file contains ever
@@ -15,6 +19,7 @@ becomes a label or a type.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -44,7 +49,24 @@ __all__ = [
 ]
 
 _FORMATTER = string.Formatter()
+_MISSING = object()
 SECRET_WITHHELD = "(secret, withheld)"
+_KEY_DOMAIN = b"record key\x00"  # what a secret value is hashed with for record keys, unlike for properties
+
+
+def _key_digest(secret_key: bytes, value: str) -> str:
+    """A keyed hash of a secret value for record keys: not the stored hash, and in base32, so that no run of
+    digits in it reads as an ID number."""
+    digest = hmac.new(secret_key, _KEY_DOMAIN + value.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode("ascii").lower()
+
+
+def _withhold(reason: str, value: Any) -> str:
+    """A parser's reason for a secret value, without the value: parsers quote it as they read it (full-width
+    digits made half-width, spaces taken out), and name parts of it (a resident ID's birth date)."""
+    text = reason.replace(str(value), SECRET_WITHHELD) if str(value) else reason
+    text = re.sub(r"'.*'", SECRET_WITHHELD, text, flags=re.DOTALL)
+    return re.sub(r"\d[\dXx-]{3,}", SECRET_WITHHELD, text)
 
 
 class MappingError(SchemaError):
@@ -166,10 +188,15 @@ class Mapping_:
         return sum(1 for f in self.fields.values() if present & set(f.columns))
 
     def mapper(
-        self, schema: Schema, taxonomy: Taxonomy, file_vars: Mapping[str, Any], secret_key: bytes | None
+        self,
+        schema: Schema,
+        taxonomy: Taxonomy,
+        file_vars: Mapping[str, Any],
+        secret_key: bytes | None,
+        mentions: bool = True,
     ) -> RowMapper:
-        """The row mapper for one file of this format."""
-        return RowMapper(self, schema, taxonomy, file_vars, secret_key)
+        """The row mapper for one file of this format (``mentions``: also say which cells name each node)."""
+        return RowMapper(self, schema, taxonomy, file_vars, secret_key, mentions)
 
 
 # ------------------------------------------------------------------ loading
@@ -303,6 +330,15 @@ def load_mapping(path: str | Path, schema: Schema) -> Mapping_:
         file_vars = {
             name: (str(v["pattern"]), str(v.get("parse", "text"))) for name, v in (doc.get("file_vars") or {}).items()
         }
+        records = _records(doc.get("records") or [], schema, where)
+        # A key is in every export: one made of a secret field would carry its stored hash ({FIELD_key} does not).
+        hidden = {n for f in (fields, *(e.fields for e in _walk_each(each))) for n, spec in f.items() if spec.secret}
+        for rec in (*records, *(r for e in _walk_each(each) for r in e.records)):
+            templates = [*rec.key, *(rec.start[1] if rec.start else ()), *(rec.end[1] if rec.end else ())]
+            used = {n for t in templates for n in _template_fields(t)} & hidden
+            if used:
+                name = sorted(used)[0]
+                raise MappingError(f"a key uses the secret field {{{name}}}; write {{{name}_key}} instead")
         return Mapping_(
             name=str(doc["format"]),
             title=str(doc.get("title", doc["format"])),
@@ -311,7 +347,7 @@ def load_mapping(path: str | Path, schema: Schema) -> Mapping_:
             one_of=tuple(_as_tuple(g) for g in headers.get("one_of") or []),
             file_vars=file_vars,
             fields=fields,
-            records=_records(doc.get("records") or [], schema, where),
+            records=records,
             each=each,
             has_secrets=secret,
         )
@@ -393,36 +429,50 @@ class RowMapper:
         taxonomy: Taxonomy,
         file_vars: Mapping[str, Any],
         secret_key: bytes | None,
+        mentions: bool = True,
     ):
         self.mapping, self.schema, self.taxonomy = mapping, schema, taxonomy
         self.file_vars = dict(file_vars)
         self.secret_key = secret_key
-        self._memo: dict[tuple[str, Any], Any] = {}
+        self.mentions = mentions
+        self._plans: dict[int, tuple[Callable[[Any], Any], dict[Any, Any]]] = {}
+        self._compiled_specs: dict[int, list[_CompiledRecord]] = {}
+
+    def _parser(self, spec: FieldSpec) -> Callable[[Any], Any]:
+        if spec.parser == "enum" and spec.enum:
+            return _enum_parser(self.schema, spec.enum, spec.aliases)
+        base = _PARSERS[spec.parser]
+        if spec.parser in ("category", "system"):
+            lookup = self.taxonomy.code if spec.parser == "category" else self.taxonomy.system
+
+            def parse(value: Any) -> Any:
+                parsed = base(value)
+                return None if parsed is None else lookup(parsed)
+
+            return parse
+        return base
 
     def _parse(self, spec: FieldSpec, value: Any) -> Any:
-        # Parsers are pure, and exports repeat the same names, labels and codes row after row.
-        memo_key = (spec.name, value) if isinstance(value, (str, int, float)) and not spec.secret else None
-        memo = self._memo
-        if memo_key is not None and memo_key in memo:
-            hit = memo[memo_key]
-            if isinstance(hit, P.ParseError):
-                raise hit
-            return hit
+        """Parse one field's raw value (memoised: exports repeat names, labels and codes row after row)."""
+        plan = self._plans.get(id(spec))
+        if plan is None:
+            plan = self._plans[id(spec)] = (self._parser(spec), {})
+        parse, memo = plan
+        cacheable = not spec.secret and isinstance(value, (str, int, float))
+        if cacheable:
+            hit = memo.get(value, _MISSING)
+            if hit is not _MISSING:
+                if isinstance(hit, P.ParseError):
+                    raise hit
+                return hit
         try:
-            if spec.parser == "enum" and spec.enum:
-                parsed = _enum_parser(self.schema, spec.enum, spec.aliases)(value)
-            else:
-                parsed = _PARSERS[spec.parser](value)
-                if spec.parser == "category" and parsed is not None:
-                    parsed = self.taxonomy.code(parsed)
-                elif spec.parser == "system" and parsed is not None:
-                    parsed = self.taxonomy.system(parsed)
+            parsed = parse(value)
         except P.ParseError as exc:
-            if memo_key is not None and len(memo) < 500_000:
-                memo[memo_key] = exc
+            if cacheable and len(memo) < 100_000:
+                memo[value] = exc
             raise
-        if memo_key is not None and len(memo) < 500_000:
-            memo[memo_key] = parsed
+        if cacheable and len(memo) < 100_000:
+            memo[value] = parsed
         return parsed
 
     def _hash(self, value: str) -> str:
@@ -435,83 +485,103 @@ class RowMapper:
         raw: Mapping[str, Any],
         result: RowResult,
         values: dict[str, Any],
-        columns: dict[str, str],
+        columns: dict[str, str] | None,
     ) -> None:
         for spec in fields.values():
-            column = next((c for c in spec.columns if c in raw), None)
+            cols = spec.columns
+            if len(cols) == 1:
+                column = cols[0] if cols[0] in raw else None
+            else:
+                column = next((c for c in cols if c in raw), None)
             value = raw.get(column) if column else None
-            columns[spec.name] = column or (spec.columns[0] if spec.columns else spec.name)
+            if columns is not None:
+                columns[spec.name] = column or (cols[0] if cols else spec.name)
             try:
                 parsed = self._parse(spec, value)
             except P.ParseError as exc:
                 if not spec.skip_invalid:
                     if spec.secret:
                         # Secret values never reach the quarantine file; file and row locate them.
-                        value, exc = SECRET_WITHHELD, P.ParseError(str(exc).replace(str(value), SECRET_WITHHELD))
-                    result.problems.append((columns[spec.name], value, str(exc)))
+                        value, exc = SECRET_WITHHELD, P.ParseError(_withhold(str(exc), value))
+                    result.problems.append((column or (cols[0] if cols else spec.name), value, str(exc)))
                 continue
-            if parsed is None and spec.required:
-                result.problems.append((columns[spec.name], value, "required value is missing"))
+            if parsed is None:
+                if spec.required:
+                    result.problems.append(
+                        (column or (cols[0] if cols else spec.name), value, "required value is missing")
+                    )
+                    continue
+                values[spec.name] = None
                 continue
-            if spec.secret and parsed is not None:
+            if spec.secret:
+                # Keys take {FIELD_key}, a keyed hash of its own: a record key never gives the stored hash away.
+                assert self.secret_key is not None
+                values[spec.name + "_key"] = _key_digest(self.secret_key, str(parsed))
                 parsed = self._hash(str(parsed))
             values[spec.name] = parsed
 
-    def _render(self, templates: tuple[str, ...], values: Mapping[str, Any]) -> str | None:
-        for template in templates:
-            names = _template_fields(template)
-            if all(values.get(n) is not None for n in names):
-                return template.format(**{n: _key_text(values[n]) for n in names})
-        return None
-
-    def _value(self, sources: tuple[str, ...], values: Mapping[str, Any]) -> Any:
-        if len(sources) == 1 and "{" in sources[0]:
-            return self._render(sources, values)
-        return next((values[s] for s in sources if values.get(s) is not None), None)
+    def _compiled(self, specs: tuple[RecordSpec, ...]) -> list[_CompiledRecord]:
+        # Compiled once per spec list: template fields, coercions and mention sources are worked out
+        # here, not again for every row.
+        found = self._compiled_specs.get(id(specs))
+        if found is None:
+            found = [_CompiledRecord(spec, self.schema) for spec in specs]
+            self._compiled_specs[id(specs)] = found
+        return found
 
     def _emit(
-        self, specs: Sequence[RecordSpec], values: Mapping[str, Any], columns: Mapping[str, str], result: RowResult
+        self,
+        specs: tuple[RecordSpec, ...],
+        values: Mapping[str, Any],
+        columns: Mapping[str, str] | None,
+        result: RowResult,
     ) -> None:
-        for spec in specs:
-            if any(values.get(w) is None for w in spec.when):
+        records = result.records
+        for rec in self._compiled(specs):
+            if rec.when and any(values.get(w) is None for w in rec.when):
                 continue
-            if any(str(values.get(k)) != v for k, v in spec.when_equals.items()):
+            if rec.when_equals and any(str(values.get(k)) != v for k, v in rec.when_equals):
                 continue
-            props = {prop: self._value(srcs, values) for prop, srcs in spec.props.items()}
-            props.update(spec.consts)
-            if spec.node:
-                key = self._render(spec.key, values)
-                if key is None:
+            props: dict[str, Any] = {}
+            for prop, templates, names, coerce in rec.props:
+                if templates:
+                    value = _render(templates, values)
+                elif len(names) == 1:
+                    value = values.get(names[0])
+                else:
+                    value = next((v for v in (values.get(n) for n in names) if v is not None), None)
+                if value is not None:
+                    props[prop] = coerce(value) if coerce else value
+            if rec.consts:
+                props.update(rec.consts)
+            if rec.label is not None:
+                used = _first_complete(rec.key, values)
+                if used is None:
                     continue
-                node_type = self.schema.nodes[spec.node]
-                props = {k: _coerce(node_type, k, v) for k, v in props.items() if v is not None}
-                result.records.append(NodeRecord(spec.node, key, props))
-                ref = NodeRef(spec.node, key)
-                for prop, srcs in spec.props.items():
-                    if prop == "name" and srcs[0] in columns:
-                        result.mentions.append((srcs[0], columns[srcs[0]], ref))
-                # The cells a key is made of name the record too (a finding by its number).
-                used = next(t for t in spec.key if all(values.get(n) is not None for n in _template_fields(t)))
-                for name in _template_fields(used):
-                    if name in columns:
-                        result.mentions.append((name, columns[name], ref))
+                key = used[0].format(*[_key_text(values[n]) for n in used[1]])
+                records.append(NodeRecord(rec.label, key, props))
+                if columns is not None:
+                    ref = NodeRef(rec.label, key)
+                    for name in rec.name_fields:
+                        if name in columns:
+                            result.mentions.append((name, columns[name], ref))
+                    # The cells a key is made of name the record too (a finding by its number).
+                    for name in used[1]:
+                        if name in columns:
+                            result.mentions.append((name, columns[name], ref))
             else:
-                assert spec.start is not None and spec.end is not None and spec.rel is not None
-                start = self._render(spec.start[1], values)
-                end = self._render(spec.end[1], values)
+                start = _render(rec.start, values)
+                end = _render(rec.end, values)
                 if start is None or end is None:
                     continue
-                rel_type = self.schema.relationships[spec.rel]
-                props = {k: _coerce(rel_type, k, v) for k, v in props.items() if v is not None}
-                result.records.append(
-                    EdgeRecord(spec.rel, NodeRef(spec.start[0], start), NodeRef(spec.end[0], end), props)
-                )
+                records.append(EdgeRecord(rec.rel, NodeRef(rec.start_label, start), NodeRef(rec.end_label, end), props))
 
     def apply(self, raw: Mapping[str, Any]) -> RowResult:
         """Parse one row (column -> raw value) and build its records."""
         result = RowResult()
         values: dict[str, Any] = dict(self.file_vars)
-        columns: dict[str, str] = {}
+        # Which column fed each field: only wanted when mentions are.
+        columns: dict[str, str] | None = {} if self.mentions else None
         self._parse_fields(self.mapping.fields, raw, result, values, columns)
         if result.problems:
             return result
@@ -528,13 +598,13 @@ class RowMapper:
         each: EachSpec,
         raw: Mapping[str, Any],
         parent: Mapping[str, Any],
-        columns: Mapping[str, str],
+        columns: Mapping[str, str] | None,
         result: RowResult,
     ) -> None:
         for n, sub in enumerate(_sub_rows(each, raw), start=1):
             values = dict(parent)
             values["_index"] = n
-            sub_columns = dict(columns)
+            sub_columns = None if columns is None else dict(columns)
             self._parse_fields(each.fields, sub, result, values, sub_columns)
             if result.problems:
                 return
@@ -569,21 +639,110 @@ def _template_fields(template: str) -> tuple[str, ...]:
     return tuple(f for _, f, _, _ in _FORMATTER.parse(template) if f)
 
 
+_Template = tuple[str, tuple[str, ...]]  # a positional format string and the fields it takes, in order
+
+
+def _compile_template(template: str) -> _Template:
+    parts: list[str] = []
+    names: list[str] = []
+    for literal, name, spec, conversion in _FORMATTER.parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name:
+            parts.append(
+                "{" + str(len(names)) + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            )
+            names.append(name)
+    return "".join(parts), tuple(names)
+
+
+def _first_complete(templates: tuple[_Template, ...], values: Mapping[str, Any]) -> _Template | None:
+    for template in templates:
+        for name in template[1]:
+            if values.get(name) is None:
+                break
+        else:
+            return template
+    return None
+
+
+def _render(templates: tuple[_Template, ...], values: Mapping[str, Any]) -> str | None:
+    """The first template whose fields all have values, filled in; None when none has."""
+    used = _first_complete(templates, values)
+    if used is None:
+        return None
+    return used[0].format(*[_key_text(values[n]) for n in used[1]])
+
+
+class _CompiledRecord:
+    """A RecordSpec with its templates parsed and its properties' coercions chosen."""
+
+    __slots__ = (
+        "label",
+        "rel",
+        "start_label",
+        "start",
+        "end_label",
+        "end",
+        "key",
+        "when",
+        "when_equals",
+        "props",
+        "consts",
+        "name_fields",
+    )
+
+    def __init__(self, spec: RecordSpec, schema: Schema):
+        self.label = spec.node
+        self.rel = spec.rel or ""
+        self.key = tuple(_compile_template(t) for t in spec.key)
+        self.start_label, self.start = _compile_end(spec.start)
+        self.end_label, self.end = _compile_end(spec.end)
+        self.when = spec.when
+        self.when_equals = tuple(spec.when_equals.items())
+        element = schema.nodes[spec.node] if spec.node else schema.relationships[spec.rel or ""]
+        props = []
+        for prop, sources in spec.props.items():
+            templated = len(sources) == 1 and "{" in sources[0]
+            props.append(
+                (
+                    prop,
+                    (_compile_template(sources[0]),) if templated else (),
+                    () if templated else sources,
+                    _coercion(element.properties[prop].type),
+                )
+            )
+        self.props = tuple(props)
+        consts = {}
+        for prop, value in spec.consts.items():
+            coerce = _coercion(element.properties[prop].type)
+            if value is not None:
+                consts[prop] = coerce(value) if coerce else value
+        self.consts = consts
+        self.name_fields = tuple(
+            srcs[0] for prop, srcs in spec.props.items() if prop == "name" and not (len(srcs) == 1 and "{" in srcs[0])
+        )
+
+
+def _compile_end(end: tuple[str, tuple[str, ...]] | None) -> tuple[str, tuple[_Template, ...]]:
+    return (end[0], tuple(_compile_template(t) for t in end[1])) if end else ("", ())
+
+
+def _coercion(declared: str) -> Callable[[Any], Any] | None:
+    if declared == "float":
+        return lambda v: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+    if declared == "string":
+        return lambda v: v if isinstance(v, str) else _key_text(v)
+    if declared == "int":
+        return lambda v: int(v) if isinstance(v, float) and v.is_integer() else v
+    return None
+
+
 def _key_text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
-
-
-def _coerce(element: Any, prop: str, value: Any) -> Any:
-    declared = element.properties[prop]
-    if declared.type == "float" and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if declared.type == "string" and not isinstance(value, str):
-        return _key_text(value)
-    if declared.type == "int" and isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def file_vars_for(mapping: Mapping_, path: Path, overrides: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:

@@ -133,16 +133,21 @@ def _normalise(value: RawValue) -> str:
         text = str(value)
     else:
         raise ParseError(f"expected a single value, got {type(value).__name__}")
-    out = []
-    for c in text:
-        cat = unicodedata.category(c)
-        if cat == "Cc":  # tabs, newlines, other controls
-            out.append(" ")
-        elif cat in ("Cf", "Cs"):  # zero-width characters, BOM, bidi marks, soft hyphen; lone surrogates
-            continue
-        else:
-            out.append(c)
-    text = unicodedata.normalize("NFKC", "".join(out))
+    # isprintable() is false for every control, format and surrogate character (and for some spaces):
+    # most cells are printable and skip the character loop.
+    if not text.isprintable():
+        out = []
+        for c in text:
+            cat = unicodedata.category(c)
+            if cat == "Cc":  # tabs, newlines, other controls
+                out.append(" ")
+            elif cat in ("Cf", "Cs"):  # zero-width characters, BOM, bidi marks, soft hyphen; lone surrogates
+                continue
+            else:
+                out.append(c)
+        text = "".join(out)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     return " ".join(text.split())
 
 
@@ -278,7 +283,8 @@ def parse_date(value: RawValue) -> dt.date | None:
 # --- numbers -----------------------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(
-    r"(?P<sign>[+-]?)\s*(?:¥|RMB)?\s*(?P<num>(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+    # The sign before or after the currency sign: "-¥1,234.50", or "¥-1,234.50" as zh-CN Excel writes it.
+    r"(?P<sign>[+-]?)\s*(?:(?:¥|RMB)\s*(?P<sign2>[+-]?))?\s*(?P<num>(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
     r"\s*(?P<unit>%|‰|元|万元|万|亿元|亿)?",
     re.IGNORECASE | re.ASCII,
 )
@@ -316,6 +322,8 @@ def _decimal(value: RawValue) -> Decimal | None:
         if text.strip("+-").lower() in ("nan", "inf", "infinity"):
             raise ParseError(f"not a number: {_show(text)} (NaN and infinity are not allowed)")
         raise ParseError(f"not a number: {_show(text)} ({_NUMBER_HINT})")
+    if m["sign"] and m["sign2"]:
+        raise ParseError(f"not a number: {_show(text)} has two signs ({_NUMBER_HINT})")
     num = m["num"]
     if "," in num:
         if not _GROUPED.fullmatch(num):
@@ -329,7 +337,7 @@ def _decimal(value: RawValue) -> Decimal | None:
         raise ParseError(f"not a number: {_show(text)} is too large")
     if m["unit"] is not None:
         d *= _MULTIPLIERS[m["unit"]]
-    return -d if m["sign"] == "-" else d
+    return -d if "-" in (m["sign"], m["sign2"]) else d
 
 
 def parse_int(value: RawValue) -> int | None:

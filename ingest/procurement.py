@@ -54,7 +54,7 @@ class OcdsMapping:
             1 for c in ("ocid", "tender", "parties", "bids", "awards", "buyer", "compiledRelease") if c in set(columns)
         )
 
-    def mapper(self, schema: Schema, *_: Any) -> _OcdsRows:
+    def mapper(self, schema: Schema, *_: Any, **__: Any) -> _OcdsRows:
         return _OcdsRows(schema)
 
 

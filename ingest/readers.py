@@ -240,7 +240,10 @@ def _not_text(path: Path, data: bytes, kind: str) -> None:
         )
     if data.startswith(_OLE_MAGIC):
         raise _fail(path, f"is an old .xls workbook (or a Word file), not {kind}: {_SAVE_AS}")
-    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    # UTF-16 text and binaries are full of NUL bytes; a stray NUL in a cell (pasted from another system) is
+    # text like any control character, and must not refuse a file only when it happens to come early.
+    head = data[:4096]
+    if head.count(b"\x00") * 20 > len(head) and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise _fail(
             path,
             f"contains NUL bytes, so it is not {kind} text (perhaps UTF-16 or a binary file): "

@@ -225,9 +225,13 @@ class Resolver:
     >>> report.clusters["Organisation"]           # doctest: +SKIP
     """
 
-    def __init__(self, backend: GraphBackend, threshold: float = 0.9):
+    def __init__(
+        self, backend: GraphBackend, threshold: float = 0.9, progress: Callable[[str, int, int], None] | None = None
+    ):
         self.backend = backend
         self.threshold = threshold
+        # Called after each kind with (label, records, accepted links): resolving a province takes minutes.
+        self.progress = progress
 
     # ---------------------------------------------------------------- public
     def run(self) -> ResolutionReport:
@@ -236,9 +240,16 @@ class Resolver:
         decisions = self._decisions()
         self.backend.retract_source(RESOLUTION_SOURCE)
         org_clusters = self._write(report, "Organisation", self._organisations(), decisions)
+        self._announce(report, "Organisation")
         company_clusters = self._write(report, "Company", self._companies(), decisions)
+        self._announce(report, "Company")
         self._write(report, "Person", self._people(org_clusters, company_clusters), decisions)
+        self._announce(report, "Person")
         return report
+
+    def _announce(self, report: ResolutionReport, label: str) -> None:
+        if self.progress:
+            self.progress(label, report.records.get(label, 0), report.accepted.get(label, 0))
 
     def _authoritative(self, label: str) -> tuple[set[str], dict[str, str]]:
         """Records that stand for their entity by themselves (a directory entry, a USCC, an ID), and the

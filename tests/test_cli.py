@@ -86,6 +86,15 @@ def test_unreachable_neo4j_is_a_clear_error():
     assert "cannot reach Neo4j" in result.output and "Traceback" not in result.output
 
 
+def test_generate_json_counts_rows_and_world(tmp_path):
+    result = run("generate", "--scale", "tiny", "--seed", "3", "--out", str(tmp_path / "x"), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["files"] == len(list((tmp_path / "x").iterdir()))
+    assert data["rows"] > data["world"]["organisations"] > 100
+    assert set(data["world"]) >= {"organisations", "people", "companies", "tenders", "bids", "findings"}
+
+
 def test_schema_json_lists_secret_properties():
     data = json.loads(run("schema", "--json").output)
     assert data["nodes"]["Lead"]["properties"]["petitioner_hash"]["secret"] is True

@@ -8,6 +8,7 @@ way out; properties the schema marks ``index: true`` get expression indexes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -139,7 +140,11 @@ class EmbeddedBackend(GraphBackend):
                 # WAL + NORMAL: a crash of the process never loses a committed
                 # batch; only a power cut can lose the last few.
                 self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA cache_size=-131072")
+                # Checkpoint the log into the database every ~40 MB rather than every 4 MB: index pages that
+                # many batches touch are copied back once per checkpoint, not once per batch.
+                self._db.execute("PRAGMA wal_autocheckpoint=10000")
+            # 512 MB of page cache: a province graph is a few GB, and its indexes are written at random.
+            self._db.execute("PRAGMA cache_size=-524288")
             self._db.execute("PRAGMA temp_store=MEMORY")
             if not read_only:
                 self._db.executescript(_DDL)
@@ -147,6 +152,8 @@ class EmbeddedBackend(GraphBackend):
                 if not marker.exists():
                     marker.write_text(json.dumps(WORKSPACE_FORMAT), encoding="utf-8")
         except sqlite3.DatabaseError as exc:
+            if not read_only and not _writable(self.workspace):
+                raise WorkspaceError(_read_only_message(self.workspace, exc)) from None
             raise WorkspaceError(f"cannot open the workspace {self.workspace}: {exc}") from None
         except OSError as exc:
             raise WorkspaceError(f"cannot write to the workspace {self.workspace}: {exc.strerror}") from None
@@ -170,7 +177,7 @@ class EmbeddedBackend(GraphBackend):
     def _transaction(self):
         if self.read_only:
             raise BackendError(f"the workspace {self.workspace} is open read-only")
-        return _Transaction(self._db)
+        return _Transaction(self._db, self.workspace)
 
     def _write_batch(self, nodes: list[NodeRecord], edges: list[EdgeRecord], source: str) -> list[EdgeRecord]:
         unresolved: list[EdgeRecord] = []
@@ -390,8 +397,9 @@ class EmbeddedBackend(GraphBackend):
 class _Transaction:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, workspace: Path):
         self._db = db
+        self._workspace = workspace
 
     def __enter__(self) -> sqlite3.Cursor:
         try:
@@ -407,9 +415,49 @@ class _Transaction:
             try:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc2:
-                self._db.execute("ROLLBACK")
-                raise BackendError(f"the write could not be committed: {exc2}") from None
+                self._rollback()
+                raise BackendError(_write_failure("the write could not be committed", exc2, self._workspace)) from None
         else:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             if isinstance(exc, sqlite3.OperationalError):
-                raise BackendError(f"the write failed and was rolled back: {exc}") from None
+                message = _write_failure("the write failed and was rolled back", exc, self._workspace)
+                raise BackendError(message) from None
+
+    def _rollback(self) -> None:
+        # After some errors (a full disk, an I/O error) SQLite has already rolled the
+        # transaction back itself; a second ROLLBACK would fail and hide the real error.
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+
+
+def _writable(workspace: Path) -> bool:
+    """Whether this process may write the workspace folder and its database files."""
+    paths = [workspace] + [workspace / (_DB_FILE + suffix) for suffix in ("", "-wal", "-shm")]
+    return all(os.access(p, os.W_OK) for p in paths if p.exists())
+
+
+def _read_only_message(workspace: Path, exc: Exception) -> str:
+    return (
+        f"the workspace {workspace} is read-only ({exc}): make the folder and its files writable (check their "
+        "permissions and whether the disk is mounted read-only), or copy it somewhere writable and pass that "
+        "with --workspace"
+    )
+
+
+def _write_failure(what: str, exc: sqlite3.Error, workspace: Path) -> str:
+    """A write error with what to do about it; SQLite's own texts for these causes are fixed."""
+    text = str(exc)
+    if "disk is full" in text:
+        return (
+            f"{what}: the disk holding the workspace {workspace} is full ({text}); free some space there, then "
+            "run the same command again (batches already committed are kept, an interrupted file is redone)"
+        )
+    if "readonly" in text or "read-only" in text:
+        return f"{what}: " + _read_only_message(workspace, exc)
+    if "I/O error" in text:
+        return (
+            f"{what}: the disk holding the workspace {workspace} failed a write ({text}); check the disk and its "
+            "free space, then run the same command again"
+        )
+    return f"{what}: {text}"

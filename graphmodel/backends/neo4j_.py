@@ -244,7 +244,14 @@ class Neo4jBackend(GraphBackend):
                     unresolved.extend(group[i] for i in missing)
             return unresolved
 
-        with self._errors(), self._driver.session(database=self.database) as session:
+        # Chained with execute_query's bookmarks: this process's later reads (routed to any cluster
+        # member) wait until that member has applied this batch.
+        with (
+            self._errors(),
+            self._driver.session(
+                database=self.database, bookmark_manager=self._driver.execute_query_bookmark_manager
+            ) as session,
+        ):
             unresolved = session.execute_write(work)
         order = {id(rec): n for n, rec in enumerate(edges)}
         return sorted(unresolved, key=lambda rec: order[id(rec)])

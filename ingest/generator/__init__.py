@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,18 +38,26 @@ class GenerateReport:
     sizes: dict[str, int]
 
 
-def generate(scale: str | Scale, seed: int, out: str | Path, province_code: str = "330000") -> GenerateReport:
+def generate(
+    scale: str | Scale,
+    seed: int,
+    out: str | Path,
+    province_code: str = "330000",
+    progress: Callable[[str], None] | None = None,
+) -> GenerateReport:
     """Generate one world, write its tier exports and ``truth.json`` into ``out``.
 
     Parameters
     ----------
-    scale : {"tiny", "small", "province"} or Scale
+    scale : {"tiny", "small", "province", "province2x"} or Scale
     seed : int
         The same seed writes the same files.
     out : path
         Folder to write into (created if missing).
     province_code : str
         Which province's real cities and counties to use (GB/T 2260).
+    progress : callable, optional
+        Called with the name of each step as it starts (a province takes minutes).
 
     Returns
     -------
@@ -59,8 +68,12 @@ def generate(scale: str | Scale, seed: int, out: str | Path, province_code: str 
             raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
         scale = SCALES[scale]
     out = Path(out)
+    say = progress or (lambda step: None)
+    say("building the world (organisations, cadres, companies, tours, findings, tenders, planted patterns)")
     world = build_world(scale, seed, province_code)
+    say("writing the tier exports")
     report = render(world, out, seed)
+    say("writing the truth")
     truth: dict[str, Any] = compute_truth(world)
     truth["entities_file"] = "truth_entities.csv"
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")

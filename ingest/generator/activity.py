@@ -133,14 +133,19 @@ def build_market(b: _Builder) -> None:
     )
     rng.shuffle(markets)
     n_ring_tenders = 0
-    for ring_id in range(1, min(s.rings, len(markets)) + 1):
-        city4, trade = markets[ring_id - 1]
+    ringed: set[str] = set()
+    # One ring per market; more rings than markets (a dense province) put a second ring, of other firms,
+    # into markets that already have one.
+    for ring_id in range(1, (s.rings if markets else 0) + 1):
+        city4, trade = markets[(ring_id - 1) % len(markets)]
         pool = by_city_trade.setdefault((city4, trade), [])
         # Rings live in real markets: make sure members have honest competitors around them.
         county = next(c for c in counties if c[:4] == city4)
-        while len(pool) < 9:
+        while sum(1 for c in pool if c not in ringed) < 9:
             pool.append(_company(b, county, trade, parks[county]))
-        members = rng.sample(pool, rng.randint(3, min(6, len(pool) - 3)))
+        free = [c for c in pool if c not in ringed]
+        members = rng.sample(free, rng.randint(3, min(6, len(free) - 3)))
+        ringed.update(members)
         city_buyers = [
             o for o in buyers if buyer_market(o.region_code) == city4 and trade in INDUSTRIES[o.system or ""]
         ]

@@ -13,7 +13,6 @@ from cli import main
 from graphmodel import EmbeddedBackend
 from ingest.generator import generate
 from ingest.load import Ingester
-from ingest.mapping import RowMapper
 
 KEY = b"test-secret-key"
 RESIDENT_ID = re.compile(r"\d{17}[\dX]")
@@ -108,25 +107,47 @@ def test_an_interrupted_ingest_is_finished_by_running_it_again(tmp_path, exports
     clean = EmbeddedBackend(tmp_path / "clean")
     _ingest(clean, [target], tmp_path)
     crashed = EmbeddedBackend(tmp_path / "crashed")
-    original = RowMapper.apply
+    original = EmbeddedBackend._write_batch
     calls = {"n": 0}
 
-    def dying(self, raw):
+    def dying(self, nodes, edges, source):
         calls["n"] += 1
-        if calls["n"] == 120:
+        if calls["n"] == 6:
             raise KeyboardInterrupt  # Ctrl-C mid-file, after several committed batches
-        return original(self, raw)
+        return original(self, nodes, edges, source)
 
-    monkeypatch.setattr(RowMapper, "apply", dying)
+    monkeypatch.setattr(EmbeddedBackend, "_write_batch", dying)
     with pytest.raises(KeyboardInterrupt):
         Ingester(crashed, tmp_path / "q2", secret_key=KEY, batch_size=50).ingest([target])
     assert 0 < crashed.count_nodes("Finding") < clean.count_nodes("Finding")
-    monkeypatch.setattr(RowMapper, "apply", original)
+    monkeypatch.setattr(EmbeddedBackend, "_write_batch", original)
     report = Ingester(crashed, tmp_path / "q2", secret_key=KEY, batch_size=50).ingest([target])
     assert report.files[0].status == "loaded"
     assert crashed.stats() == clean.stats()
     for label in ("Finding", "Organisation", "Tour"):
         assert crashed.nodes(label).equals(clean.nodes(label))
+
+
+def _graph(backend) -> list[str]:
+    """Every node and relationship with its properties and sources, in a canonical order."""
+    rows = []
+    for label in backend.schema.nodes:
+        frame = backend.nodes(label).drop(columns=["batch", "ingested_at"], errors="ignore")
+        rows += [repr((label, *r)) for r in frame.astype(str).itertuples(index=False)]
+    for rel_type in backend.schema.relationships:
+        rows += [repr((rel_type, *r)) for r in backend.relationships(rel_type).astype(str).itertuples(index=False)]
+    return sorted(rows)
+
+
+def test_files_mapped_in_a_worker_process_give_the_same_graph(tmp_path, exports):
+    # A large ingest maps files in a worker process ahead of the writer; the graph must not notice.
+    inline = EmbeddedBackend(tmp_path / "inline")
+    _ingest(inline, [exports], tmp_path, workers=0)
+    forked = EmbeddedBackend(tmp_path / "forked")
+    report = _ingest(forked, [exports], tmp_path, workers=1)
+    assert all(f.balanced for f in report.files)
+    assert len(_graph(forked)) > 10_000
+    assert _graph(forked) == _graph(inline)
 
 
 def test_files_that_cannot_be_loaded_say_why(tmp_path, exports):
