@@ -780,25 +780,37 @@ def export_report(state: _State, out: str, as_of: str | None, scope: str | None,
 
 @export.command("graph")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .jsonl file to write.")
+@_scope_option
 @_secrets_option
 @_json_option
 @_pass_state
-def export_graph(state: _State, out: str, reveal_secrets: bool, as_json: bool) -> None:
-    """Write the whole graph as JSON Lines, the Cypher-free format 'liandong load' reads, for other systems.
+def export_graph(state: _State, out: str, scope: str | None, reveal_secrets: bool, as_json: bool) -> None:
+    """Write the graph as JSON Lines, the Cypher-free format 'liandong load' reads, for other systems.
 
     Entity-resolution links (SAME_AS) and provenance (Source) travel with it.
     Secret properties (resident-ID hashes, petitioners, lead summaries,
-    personal-matters details) are left out unless --reveal-secrets. The run is
-    logged in WORKSPACE/audit.log.
+    personal-matters details) are left out unless --reveal-secrets. With
+    --scope, only the jurisdiction's organisations and their own records:
+    findings and rectifications, the tours that inspected them with teams and
+    rounds, leads and transfers, tenders and bidders, cadres serving there, and
+    the relationships among these. The run is logged in WORKSPACE/audit.log.
 
     \b
     Example:
       liandong --workspace ./ws export graph --out graph.jsonl
+      liandong --workspace ./ws export graph --scope 330102 --out 330102.jsonl
     """
     from ingest.graph_json import write_graph_jsonl
 
-    counts = write_graph_jsonl(state.backend(create=False), out, reveal_secrets=reveal_secrets)
-    _audit(state, "export graph", scope=None, secrets=reveal_secrets, files=[out])
+    backend = state.backend(create=False)
+    keep = None
+    if scope is not None:
+        from analytics import GraphView
+        from analytics.network import scope_closure
+
+        keep = scope_closure(GraphView(backend, scope=scope))
+    counts = write_graph_jsonl(backend, out, reveal_secrets=reveal_secrets, keep=keep)
+    _audit(state, "export graph", scope=scope, secrets=reveal_secrets, files=[out])
     if as_json:
         click.echo(json.dumps({"file": out, **counts}))
         return

@@ -77,3 +77,51 @@ def write_network(graph: nx.MultiDiGraph, path: str | Path) -> Path:
     else:
         raise ValueError(f"{path.name}: write .gexf (Gephi) or .graphml")
     return path
+
+
+def scope_closure(view: GraphView) -> dict[str, set[str]]:
+    """The nodes a scoped export of the graph holds: label -> node keys.
+
+    What the view's scoped frames hold, as records: the in-scope organisations (every record resolved to
+    one of them); the findings about them and the findings' rectifications; the tours that inspected them,
+    with their teams and rounds; the leads about them and the leads' transfers; the tenders they issued and
+    the firms that bid; the cadre records serving at them; the problem categories; and the Source records
+    of in-scope offices. A tour that also inspected a unit outside the scope keeps only its in-scope side,
+    and a cadre's or firm's records made elsewhere (keyed by that other unit) stay out.
+
+    Examples
+    --------
+    >>> keep = scope_closure(GraphView(backend, scope="330102"))   # doctest: +SKIP
+    """
+    backend = view.backend
+    schema = backend.schema
+    if view.scope is None:
+        return {label: set(backend.nodes(label)[node_type.key]) for label, node_type in schema.nodes.items()}
+    canonical = view.canonical("Organisation")
+    keep: dict[str, set[str]] = {label: set() for label in schema.nodes}
+    keep["Organisation"] = {key for key, cid in canonical.items() if cid in view._scope_orgs}
+    keep["Finding"] = set(view.findings["finding"])
+    keep["Rectification"] = set(view.rectifications["rectification"])
+    keep["Tour"] = set(view.tours["tour"])
+    keep["Team"] = set(view.tours["team"].dropna())
+    keep["Round"] = set(view.tours["round"].dropna())
+    keep["Lead"] = set(view.leads["lead"])
+    keep["Transfer"] = set(view.transfers["transfer"])
+    keep["Tender"] = set(view.tenders["tender"])
+    keep["ProblemCategory"] = set(backend.nodes("ProblemCategory")[schema.node("ProblemCategory").key])
+
+    def starts(rel_type: str, end_label: str) -> set[str]:
+        # Records (raw keys) with a rel_type relationship to a kept end_label node.
+        frame = backend.relationships(rel_type)
+        if frame.empty:
+            return set()
+        return set(frame.loc[frame["end_key"].isin(keep[end_label]), "start_key"])
+
+    keep["Person"] = starts("SERVES_AT", "Organisation")
+    keep["Company"] = starts("BID_ON", "Tender")
+    sources = backend.nodes("Source")
+    if not sources.empty:
+        offices = sources["office"].fillna("").astype(str)
+        ok = sources["source_id"].eq("taxonomy") | offices.map(lambda code: bool(code) and view.in_scope(code))
+        keep["Source"] = set(sources.loc[ok, "source_id"])
+    return keep

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,8 +212,17 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def write_graph_jsonl(backend: GraphBackend, path: str | Path, *, reveal_secrets: bool = False) -> dict[str, int]:
-    """Write the whole graph as JSON Lines in the format :func:`load_graph_jsonl` reads.
+def write_graph_jsonl(
+    backend: GraphBackend,
+    path: str | Path,
+    *,
+    reveal_secrets: bool = False,
+    keep: Mapping[str, AbstractSet[str]] | None = None,
+) -> dict[str, int]:
+    """Write the whole graph (or the nodes in ``keep``) as JSON Lines in the format :func:`load_graph_jsonl` reads.
+
+    ``keep`` (label -> node keys) restricts the file to those nodes and the relationships between them, as a
+    scoped export does; labels missing from it are left out.
 
     Properties the schema marks ``secret`` (resident-ID hashes, petitioners, lead summaries, personal-matters
     details) are left out unless ``reveal_secrets``; a relationship or node whose *required* property is secret
@@ -253,6 +262,8 @@ def write_graph_jsonl(backend: GraphBackend, path: str | Path, *, reveal_secrets
             if whole_secret(node_type):
                 counts["secret_elements_withheld"] += len(frame)
                 continue
+            if keep is not None:
+                frame = frame[frame[node_type.key].isin(keep.get(label, ()))]
             for row in frame.to_dict("records"):
                 key = row.pop(node_type.key)
                 props = shown(row, hidden)
@@ -264,6 +275,14 @@ def write_graph_jsonl(backend: GraphBackend, path: str | Path, *, reveal_secrets
             if whole_secret(rtype):
                 counts["secret_elements_withheld"] += len(frame)
                 continue
+            if keep is not None and not frame.empty:
+                inside = [
+                    k in keep.get(lab, ()) and k2 in keep.get(lab2, ())
+                    for lab, k, lab2, k2 in zip(
+                        frame["start_label"], frame["start_key"], frame["end_label"], frame["end_key"], strict=True
+                    )
+                ]
+                frame = frame[inside]
             for row in frame.to_dict("records"):
                 start = [row.pop("start_label"), row.pop("start_key")]
                 end = [row.pop("end_label"), row.pop("end_key")]

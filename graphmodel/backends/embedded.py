@@ -134,6 +134,10 @@ class EmbeddedBackend(GraphBackend):
                 if not db.exists():
                     raise WorkspaceError(f"{self.workspace} holds no graph yet; load data first")
                 self._db = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
+                tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if not {"nodes", "rels", "element_sources"} <= tables:
+                    # Created by a run that stopped before setting it up (the next write sets it up).
+                    raise WorkspaceError(f"{self.workspace} holds no graph yet; load data first")
             else:
                 self._db = sqlite3.connect(db, isolation_level=None)
                 self._db.execute("PRAGMA journal_mode=WAL")

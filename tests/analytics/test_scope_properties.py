@@ -331,12 +331,16 @@ def written(tiny_world, tmp_path_factory) -> Callable[[str, bool], dict[str, Pat
             ["export", "network", "--out", str(out / "network.gexf")],
             ["export", "network", "--out", str(out / "network.graphml")],
         ]
+        if not reveal:
+            # (Revealed, the graph export holds every secret by design: tested on its own below.)
+            commands.append(["export", "graph", "--out", str(out / "graph.jsonl")])
         for command in commands:
             result = runner.invoke(main, [*ws, *command, *flags])
             assert result.exit_code == 0, (command, scope, result.output[-2000:])
             assert "Traceback" not in result.output
         files = {str(p.relative_to(out)): p for p in sorted(out.rglob("*")) if p.is_file()}
         assert {"dossier.xlsx", "report.html", "network.gexf", "network.graphml"} <= set(files)
+        assert reveal or "graph.jsonl" in files
         assert any(n.endswith("targets.json") for n in files)
         cache[(scope, reveal)] = files
         return files
@@ -418,6 +422,13 @@ def test_graph_export_withholds_every_secret_unless_revealed(tiny_world, world, 
     assert _props(lines, "summary") == world.summaries
     assert sum(line.get("rel") == "RELATIVE_OF" for line in lines) == world.relatives_declared
     assert all(secrets_in(revealed.read_text(encoding="utf-8"), world).values())
-    # The graph export has no scope: it says so rather than ignoring one.
-    scoped = runner.invoke(main, [*ws, "export", "graph", "--out", str(tmp_path / "x.jsonl"), "--scope", "330102"])
-    assert scoped.exit_code == 2 and "--scope" in scoped.output and not (tmp_path / "x.jsonl").exists()
+    # A scoped graph export is a part of it: the county's own organisations, with their findings.
+    county = next(c for c in world.present if not c.endswith("00"))
+    part = tmp_path / "county.jsonl"
+    scoped = runner.invoke(main, [*ws, "export", "graph", "--out", str(part), "--scope", county])
+    assert scoped.exit_code == 0 and "Traceback" not in scoped.output, scoped.output
+    part_lines = _graph_lines(part)
+    orgs = [line for line in part_lines if line.get("node") == "Organisation"]
+    assert orgs and len(orgs) < sum(line.get("node") == "Organisation" for line in _graph_lines(withheld))
+    assert any(line.get("node") == "Finding" for line in part_lines)
+    assert not scope_leaks(part.read_text(encoding="utf-8"), county, world)
