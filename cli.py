@@ -80,6 +80,55 @@ def _scope_option(f):
     )(f)
 
 
+def _reuse_options(f):
+    f = click.option(
+        "--rerun",
+        is_flag=True,
+        help="Run the detectors now even where results 'liandong analyze' wrote would do.",
+    )(f)
+    return click.option(
+        "--results",
+        type=click.Path(file_okay=False),
+        help="Where 'liandong analyze' wrote its results (default: WORKSPACE/analyses). They are used when they "
+        "were computed on this very graph with the same scope and parameters; otherwise the detectors run now.",
+    )(f)
+
+
+def _detector_results(
+    state: _State,
+    view: Any,
+    names: list[str],
+    results: str | None,
+    rerun: bool,
+    *,
+    as_of: str | None = None,
+    reveal_secrets: bool = False,
+    quiet: bool = False,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """What the detectors found, from 'liandong analyze''s folder where that fits this request, else run now;
+    and, for each detector run now, why its written result could not be used."""
+    from analytics import reuse_results, run_detectors
+
+    found: dict[str, Any] = {}
+    reasons: dict[str, str] = {n: "--rerun" for n in names}
+    if not rerun:
+        folder = _analyses_folder(state, results)
+        found, reasons = reuse_results(view, folder, names, as_of=as_of, reveal_secrets=reveal_secrets)
+        if found and not quiet:
+            click.echo(f"reusing what 'liandong analyze' found in {folder}: {', '.join(found)}", err=True)
+    todo = [n for n in names if n not in found]
+    if todo:
+        if not quiet:
+            why = sorted(set(reasons[n] for n in todo))
+            click.echo(f"running {', '.join(todo)} now ({'; '.join(why)})", err=True)
+        found.update(run_detectors(view, todo, as_of=as_of, reveal_secrets=reveal_secrets))
+    return {n: found[n] for n in names}, {n: reasons[n] for n in todo}
+
+
+def _reuse_json(found: dict[str, Any], ran: dict[str, str]) -> dict[str, Any]:
+    return {"reused": [n for n in found if n not in ran], "ran": ran}
+
+
 def _secrets_option(f):
     return click.option(
         "--reveal-secrets",
@@ -574,7 +623,14 @@ def analyze(
             result = results[name]
             top = result.detections[0].summary if result.detections else "-"
             click.echo(f"{name:<22} {len(result):>6,} found in {result.stats.get('seconds', 0):6.2f} s   top: {top}")
-    paths = write_results(results, folder)
+    run = {
+        "graph": view.fingerprint(),
+        "scope": view.scope,
+        "as_of": None if as_of is None else as_of.strip(),
+        "seed": seed,
+        "reveal_secrets": reveal_secrets,
+    }
+    paths = write_results(results, folder, run=run)
     _audit(
         state,
         "analyze",
@@ -620,8 +676,9 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
       liandong --workspace ./ws analyze --as-of 2024-12-31
       liandong --workspace ./ws evaluate --truth ./exports/truth.json --json
     """
-    from analytics import detector_names, read_results, run_detectors
+    from analytics import GraphView, detector_names, read_results, run_detectors
     from analytics.evaluation import evaluate_detectors, evaluation_params, load_truth
+    from analytics.registry import result_runs
     from ingest.evaluation import ExportTruth
     from ingest.load import secret_key_from_env
 
@@ -633,16 +690,21 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
     truth = load_truth(truth_path)
     backend = state.backend(create=False)
     export_truth = ExportTruth(backend, exports, secret_key_from_env() or DEMO_KEY)
-    found = read_results(_analyses_folder(state, results))
+    folder = _analyses_folder(state, results)
+    found = read_results(folder)
     required = evaluation_params(truth, export_truth)
+    view = GraphView(backend)
+    runs = result_runs(folder)
     rerun = [
         n
         for n in detector_names()
         if n not in found
         or any(k != "organisations" and found[n].params.get(k) != v for k, v in required.get(n, {}).items())
+        # Results of another graph (or of unknown origin) say nothing about this one.
+        or runs.get(n, {}).get("graph") != view.fingerprint()
     ]
     for name in rerun:
-        found.update(run_detectors(backend, [name], **required.get(name, {"as_of": truth.get("as_of")})))
+        found.update(run_detectors(view, [name], **required.get(name, {"as_of": truth.get("as_of")})))
     scores = evaluate_detectors(found, truth, export_truth)
     if rerun:
         scores["notes"] = [f"run now with the truth's parameters: {', '.join(rerun)}"]
@@ -669,6 +731,7 @@ def export() -> None:
 @click.option("--title", default="巡察对象档案", show_default=True, help="Title of the round, on the first sheet.")
 @_scope_option
 @_secrets_option
+@_reuse_options
 @_json_option
 @_pass_state
 def export_dossier(
@@ -679,6 +742,8 @@ def export_dossier(
     title: str,
     scope: str | None,
     reveal_secrets: bool,
+    results: str | None,
+    rerun: bool,
     as_json: bool,
 ) -> None:
     """Write the target dossier: ranked targets, then each target's 3+2 lists (Excel, Chinese headers).
@@ -689,11 +754,15 @@ def export_dossier(
     responsible. Lead contents, petitioners and personal-matters details are
     not written unless --reveal-secrets. The run is logged in WORKSPACE/audit.log.
 
+    What 'liandong analyze' wrote is used when it was computed on this very
+    graph with the same scope and parameters (--results names its folder);
+    otherwise, or with --rerun, the detectors run now.
+
     \b
     Example:
       liandong --workspace ./ws export dossier --out 2025年第1轮.xlsx --as-of 2025-03-01 --scope 330102
     """
-    from analytics import GraphView, run_detectors
+    from analytics import GraphView
     from analytics.dossier import write_target_dossier
 
     view = GraphView(state.backend(create=False), scope=scope)
@@ -706,43 +775,57 @@ def export_dossier(
         "duplicate-leads",
         "overdue-transfers",
     ]
-    results = run_detectors(view, names, as_of=as_of, reveal_secrets=reveal_secrets)
-    path = write_target_dossier(view, results, out, title=title, top=top)
+    found, ran = _detector_results(
+        state, view, names, results, rerun, as_of=as_of, reveal_secrets=reveal_secrets, quiet=as_json
+    )
+    path = write_target_dossier(view, found, out, title=title, top=top)
     _audit(state, "export dossier", scope=scope, secrets=reveal_secrets, files=[str(path)])
-    shown = min(top, len(results["targets"]))
+    shown = min(top, len(found["targets"]))
     if as_json:
-        click.echo(json.dumps({"file": str(path), "targets": len(results["targets"]), "sheets": shown}))
+        click.echo(
+            json.dumps(
+                {"file": str(path), "targets": len(found["targets"]), "sheets": shown, **_reuse_json(found, ran)},
+                ensure_ascii=False,
+            )
+        )
         return
-    click.echo(f"wrote {path}: {len(results['targets']):,} ranked targets, {shown} with their own sheet")
+    click.echo(f"wrote {path}: {len(found['targets']):,} ranked targets, {shown} with their own sheet")
 
 
 @export.command("network")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .gexf (Gephi) or .graphml file.")
 @_scope_option
+@_reuse_options
 @_json_option
 @_pass_state
-def export_network(state: _State, out: str, scope: str | None, as_json: bool) -> None:
+def export_network(state: _State, out: str, scope: str | None, results: str | None, rerun: bool, as_json: bool) -> None:
     """Write bid rings and conflict-of-interest paths as one network for Gephi (GEXF) or GraphML.
 
     Nodes: companies, tenders, buyer organisations, cadres and relatives, with
     their names and ring; edges: bids (amount, won), tenders issued, posts,
     declared relatives, roles in firms. The run is logged in WORKSPACE/audit.log.
 
+    What 'liandong analyze' wrote is used when it was computed on this very
+    graph with the same scope and parameters (--results names its folder);
+    otherwise, or with --rerun, the detectors run now.
+
     \b
     Example:
       liandong --workspace ./ws export network --out rings.gexf
     """
-    from analytics import GraphView, run_detectors
+    from analytics import GraphView
     from analytics.network import evidence_network, write_network
 
     if not out.lower().endswith((".gexf", ".graphml")):
         raise click.ClickException(f"{out}: write .gexf (Gephi) or .graphml")
     view = GraphView(state.backend(create=False), scope=scope)
-    graph = evidence_network(view, run_detectors(view, ["bid-rings", "conflict-of-interest"]))
+    found, ran = _detector_results(state, view, ["bid-rings", "conflict-of-interest"], results, rerun, quiet=as_json)
+    graph = evidence_network(view, found)
     path = write_network(graph, out)
     _audit(state, "export network", scope=scope, secrets=False, files=[str(path)])
     if as_json:
-        click.echo(json.dumps({"file": str(path), "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}))
+        counts = {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}
+        click.echo(json.dumps({"file": str(path), **counts, **_reuse_json(found, ran)}, ensure_ascii=False))
         return
     click.echo(f"wrote {path}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges")
 
@@ -751,9 +834,18 @@ def export_network(state: _State, out: str, scope: str | None, as_json: bool) ->
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .html file to write.")
 @click.option("--as-of", help="Judge deadlines and rank targets as of this day (default: latest date in the graph).")
 @_scope_option
+@_reuse_options
 @_json_option
 @_pass_state
-def export_report(state: _State, out: str, as_of: str | None, scope: str | None, as_json: bool) -> None:
+def export_report(
+    state: _State,
+    out: str,
+    as_of: str | None,
+    scope: str | None,
+    results: str | None,
+    rerun: bool,
+    as_json: bool,
+) -> None:
     """Write one self-contained HTML report (plotly; opens without a network).
 
     Sections: what each detector found; problem categories by system and tier
@@ -761,19 +853,26 @@ def export_report(state: _State, out: str, as_of: str | None, scope: str | None,
     rectification timelines; the ranked targets. The run is logged in
     WORKSPACE/audit.log.
 
+    What 'liandong analyze' wrote is used when it was computed on this very
+    graph with the same scope and parameters (--results names its folder);
+    otherwise, or with --rerun, the detectors run now.
+
     \b
     Example:
       liandong --workspace ./ws export report --out report.html --scope 330100
     """
-    from analytics import GraphView, run_detectors
+    from analytics import GraphView, detector_names
     from analytics.report import write_html_report
 
     view = GraphView(state.backend(create=False), scope=scope)
-    results = run_detectors(view, as_of=as_of)
-    path = write_html_report(view, results, out)
+    found, ran = _detector_results(state, view, detector_names(), results, rerun, as_of=as_of, quiet=as_json)
+    path = write_html_report(view, found, out)
     _audit(state, "export report", scope=scope, secrets=False, files=[str(path)])
     if as_json:
-        click.echo(json.dumps({"file": str(path), "detections": {n: len(r) for n, r in results.items()}}))
+        detections = {n: len(r) for n, r in found.items()}
+        click.echo(
+            json.dumps({"file": str(path), "detections": detections, **_reuse_json(found, ran)}, ensure_ascii=False)
+        )
         return
     click.echo(f"wrote {path}")
 

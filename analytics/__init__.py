@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .base import Detection, DetectorError, DetectorResult, Evidence
 from .graphview import GraphView
-from .registry import DETECTORS, detector_names, read_results, run_detectors, write_results
+from .registry import DETECTORS, detector_names, read_results, reuse_results, run_detectors, write_results
 
 __all__ = [
     "Detection",
@@ -25,6 +25,7 @@ __all__ = [
     "DETECTORS",
     "detector_names",
     "read_results",
+    "reuse_results",
     "run_detectors",
     "write_results",
 ]

@@ -11,6 +11,8 @@ every detector run on the same view.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -64,6 +66,7 @@ class GraphView:
         self.scope = scope
         self._canonical: dict[str, dict[str, str]] = {}
         self._results: dict[tuple, Any] = {}
+        self._fingerprint: str | None = None
         self._node_frames: dict[str, pd.DataFrame] = {}
         self._rel_frames: dict[str, pd.DataFrame] = {}
 
@@ -85,6 +88,25 @@ class GraphView:
         if key not in self._results:
             self._results[key] = compute()
         return self._results[key]
+
+    def fingerprint(self) -> str:
+        """A digest of what the whole graph holds: its sources (each file at its version), its counts, and
+        how its records were resolved. Detector results computed on a graph with another fingerprint are
+        stale: a file was added, replaced or retracted, or entities were resolved again since."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            digest.update(json.dumps(self.backend.stats(), sort_keys=True).encode())
+            sources = self._nodes("Source")
+            if not sources.empty:
+                columns = [c for c in ("source_id", "status", "sha256", "rows_loaded") if c in sources]
+                table = sources[columns].astype(str).sort_values("source_id")
+                digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+            for label in RESOLVED_LABELS:
+                canonical = pd.Series(self.canonical(label), dtype=object).sort_index()
+                digest.update(label.encode())
+                digest.update(pd.util.hash_pandas_object(canonical, index=True).to_numpy().tobytes())
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
 
     # -- resolution -------------------------------------------------------------------------------
     def canonical(self, label: str) -> dict[str, str]:

@@ -31,7 +31,18 @@ from .recurrence import detect_recurrence
 from .systemic import detect_systemic_problems
 from .targets import detect_targets
 
-__all__ = ["DetectorSpec", "DETECTORS", "run_detectors", "write_results", "read_results", "detector_names", "register"]
+__all__ = [
+    "DetectorSpec",
+    "DETECTORS",
+    "run_detectors",
+    "write_results",
+    "read_results",
+    "reuse_results",
+    "detector_names",
+    "register",
+]
+
+RUN_FILE = "runs.json"
 
 
 @dataclass(frozen=True)
@@ -136,10 +147,27 @@ def run_detectors(
     return results
 
 
-def write_results(results: Mapping[str, DetectorResult], folder: str | Path) -> dict[str, dict[str, Path]]:
-    """Write every result's CSV, evidence CSV and JSON into ``folder``, plus ``summary.json``."""
+def write_results(
+    results: Mapping[str, DetectorResult], folder: str | Path, *, run: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Path]]:
+    """Write every result's CSV, evidence CSV and JSON into ``folder``, plus ``summary.json``.
+
+    ``run`` says what the results were asked for (``graph``: the view's
+    :meth:`~analytics.graphview.GraphView.fingerprint`; ``scope``, ``as_of``,
+    ``seed``, ``reveal_secrets`` as given). It is kept per detector in
+    ``runs.json``, so that :func:`reuse_results` can tell whether a later
+    export may use a result as it is.
+    """
     folder = Path(folder)
     paths = {name: result.write(folder) for name, result in results.items()}
+    runs_path = folder / RUN_FILE
+    runs = _read_runs(folder)
+    for name in results:
+        if run is None:
+            runs.pop(name, None)  # written without saying how: never reused
+        else:
+            runs[name] = {**run, "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    runs_path.write_text(json.dumps(runs, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     summary = {
         name: {"detections": len(r), "params": r.to_json()["params"], "stats": r.to_json()["stats"]}
         for name, r in results.items()
@@ -157,3 +185,70 @@ def read_results(folder: str | Path, names: Iterable[str] | None = None) -> dict
         if path.exists():
             out[name] = DetectorResult.from_json(json.loads(path.read_text(encoding="utf-8")))
     return out
+
+
+def result_runs(folder: str | Path) -> dict[str, dict[str, Any]]:
+    """What each result in ``folder`` was asked for (see :func:`write_results`), by detector name."""
+    return _read_runs(Path(folder))
+
+
+def _read_runs(folder: Path) -> dict[str, dict[str, Any]]:
+    try:
+        runs = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return runs if isinstance(runs, dict) else {}
+
+
+def reuse_results(
+    view: GraphView,
+    folder: str | Path,
+    names: Iterable[str],
+    *,
+    as_of: dt.date | str | None = None,
+    seed: int = 0,
+    reveal_secrets: bool = False,
+) -> tuple[dict[str, DetectorResult], dict[str, str]]:
+    """The results ``liandong analyze`` wrote into ``folder`` that answer exactly this request.
+
+    A result is reused only if it was computed on this very graph (same
+    :meth:`~analytics.graphview.GraphView.fingerprint`), for the same scope,
+    with the same ``as_of`` (as given: both unset, or the same day), seed and
+    secrets setting. A result written with secrets is never handed to a request
+    without them, nor the other way round.
+
+    Returns
+    -------
+    (results, reasons)
+        The reusable results by name, and for each other name why it must be run again.
+    """
+    folder = Path(folder)
+    runs = _read_runs(folder)
+    wanted = {
+        "scope": view.scope,
+        "as_of": None if as_of is None else str(as_of).strip(),
+        "seed": seed,
+        "reveal_secrets": bool(reveal_secrets),
+    }
+    found: dict[str, DetectorResult] = {}
+    reasons: dict[str, str] = {}
+    fingerprint: str | None = None
+    for name in names:
+        run = runs.get(name)
+        if run is None or not (folder / f"{name}.json").exists():
+            reasons[name] = "not in the analyses folder"
+            continue
+        differs = [k for k, v in wanted.items() if run.get(k) != v]
+        if differs:
+            reasons[name] = "analysed with another " + ", ".join(k.replace("_", "-") for k in differs)
+            continue
+        if fingerprint is None:
+            fingerprint = view.fingerprint()
+        if run.get("graph") != fingerprint:
+            reasons[name] = "the graph changed since it was analysed"
+            continue
+        try:
+            found[name] = DetectorResult.from_json(json.loads((folder / f"{name}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            reasons[name] = f"its file could not be read ({exc})"
+    return found, reasons

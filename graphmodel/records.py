@@ -39,11 +39,17 @@ class NodeRecord:
     --------
     >>> NodeRecord("Organisation", "330000-gxs", {"name": "浙江省供销合作社联合社", "tier": "province"})
     NodeRecord(label='Organisation', key='330000-gxs', ...)
+
+    With ``fill=True`` the properties only fill gaps: a node that already has
+    a value keeps it. That is for a record that names an entity in passing (a
+    bidder as a tender table spells it) rather than describing it (the company
+    registry), so the describing source wins whichever file is loaded first.
     """
 
     label: str
     key: str
     props: Mapping[str, Any] = field(default_factory=dict)
+    fill: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "props", _frozen_props(self.props))
@@ -54,10 +60,11 @@ class NodeRecord:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The read-only props view does not pickle; a plain dict does (records cross process boundaries).
-        return (_node_record, (self.label, self.key, dict(self.props)))
+        return (_node_record, (self.label, self.key, dict(self.props), self.fill))
 
     def __repr__(self) -> str:
-        return f"NodeRecord(label={self.label!r}, key={self.key!r}, props={dict(self.props)!r})"
+        fill = ", fill=True" if self.fill else ""
+        return f"NodeRecord(label={self.label!r}, key={self.key!r}, props={dict(self.props)!r}{fill})"
 
 
 @dataclass(frozen=True)
@@ -93,11 +100,12 @@ class EdgeRecord:
 
 # Unpickling: the props were cleaned when the record was first made, so they are only wrapped again
 # (records mapped in a worker process arrive by the million).
-def _node_record(label: str, key: str, props: dict[str, Any]) -> NodeRecord:
+def _node_record(label: str, key: str, props: dict[str, Any], fill: bool = False) -> NodeRecord:
     record = object.__new__(NodeRecord)
     object.__setattr__(record, "label", label)
     object.__setattr__(record, "key", key)
     object.__setattr__(record, "props", MappingProxyType(props))
+    object.__setattr__(record, "fill", fill)
     return record
 
 

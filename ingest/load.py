@@ -491,7 +491,7 @@ def _map_file(task: _MapTask) -> MappedFile:
             # to one already taken from this file adds nothing. (Properties in the order the mapping gives
             # them: the same spec gives the same order.)
             if isinstance(record, NodeRecord):
-                fingerprint: tuple = ("n", record.label, record.key, tuple(record.props.items()))
+                fingerprint: tuple = ("n", record.label, record.key, tuple(record.props.items()), record.fill)
             else:
                 fingerprint = (
                     "r",

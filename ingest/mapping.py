@@ -7,7 +7,9 @@ nodes and relationships each row becomes. Keys and names in records are
 templates over fields (``"org:{office}:{org}"``); a record whose template
 needs a field the row left empty is not written (an optional link), while a
 required field that is empty or fails to parse sends the row to quarantine.
-A secret field is stored as a keyed hash; a key template takes ``{FIELD_key}``
+A node record with ``fill: true`` only fills properties a node lacks (a bidder
+as a tender table spells it never overwrites the registry's name for that
+USCC). A secret field is stored as a keyed hash; a key template takes ``{FIELD_key}``
 (``"person:id:{rid_key}"``), a second keyed hash of the same value, so that
 record keys, which every export carries, never give the stored hash away (a
 mapping whose key uses the secret field itself is refused).
@@ -139,6 +141,7 @@ class RecordSpec:
     when: tuple[str, ...]
     consts: Mapping[str, Any]
     when_equals: Mapping[str, str] = field(default_factory=dict)
+    fill: bool = False  # a node's properties only fill gaps (see NodeRecord)
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,9 @@ def _records(items: Sequence[Mapping[str, Any]], schema: Schema, where: str) -> 
         props = {str(k): _as_tuple(v) for k, v in (item.get("props") or {}).items()}
         consts = dict(item.get("set") or {})
         when_equals = {str(k): str(v) for k, v in (item.get("when_equals") or {}).items()}
+        fill = item.get("fill", False)
+        if not isinstance(fill, bool):
+            raise MappingError(f"{where}: 'fill' is true or false, not {fill!r}")
         if node:
             node_type = schema.node(node)
             for prop in [*props, *consts]:
@@ -265,9 +271,12 @@ def _records(items: Sequence[Mapping[str, Any]], schema: Schema, where: str) -> 
                     _as_tuple(item.get("when")),
                     consts,
                     when_equals,
+                    fill,
                 )
             )
         elif rel:
+            if fill:
+                raise MappingError(f"{where}: 'fill' applies to nodes, not to {rel}")
             rel_type = schema.relationship(rel)
             for prop in [*props, *consts]:
                 rel_type.property(prop)
@@ -559,7 +568,7 @@ class RowMapper:
                 if used is None:
                     continue
                 key = used[0].format(*[_key_text(values[n]) for n in used[1]])
-                records.append(NodeRecord(rec.label, key, props))
+                records.append(NodeRecord(rec.label, key, props, rec.fill))
                 if columns is not None:
                     ref = NodeRef(rec.label, key)
                     for name in rec.name_fields:
@@ -689,6 +698,7 @@ class _CompiledRecord:
         "props",
         "consts",
         "name_fields",
+        "fill",
     )
 
     def __init__(self, spec: RecordSpec, schema: Schema):
@@ -699,6 +709,7 @@ class _CompiledRecord:
         self.end_label, self.end = _compile_end(spec.end)
         self.when = spec.when
         self.when_equals = tuple(spec.when_equals.items())
+        self.fill = spec.fill
         element = schema.nodes[spec.node] if spec.node else schema.relationships[spec.rel or ""]
         props = []
         for prop, sources in spec.props.items():

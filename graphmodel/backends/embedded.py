@@ -187,15 +187,25 @@ class EmbeddedBackend(GraphBackend):
         unresolved: list[EdgeRecord] = []
         with self._transaction() as cur:
             if nodes:
-                rows = []
+                rows: list[tuple[str, str, str]] = []
+                fills: list[tuple[str, str, str]] = []
                 for rec in nodes:
                     node_type = self.schema.nodes[rec.label]
-                    rows.append((rec.label, rec.key, _json(node_type.encode(rec.props, skip=node_type.key))))
+                    row = (rec.label, rec.key, _json(node_type.encode(rec.props, skip=node_type.key)))
+                    (fills if rec.fill else rows).append(row)
                 cur.executemany(
                     "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
                     "ON CONFLICT (label, key) DO UPDATE SET props = json_patch(nodes.props, excluded.props)",
                     rows,
                 )
+                # Fill-only records after the others, so within a batch as across batches they never
+                # overwrite a value: the node's own properties are patched over theirs.
+                cur.executemany(
+                    "INSERT INTO nodes (label, key, props) VALUES (?, ?, ?) "
+                    "ON CONFLICT (label, key) DO UPDATE SET props = json_patch(excluded.props, nodes.props)",
+                    fills,
+                )
+                rows.extend(fills)
                 cur.executemany(
                     "INSERT OR IGNORE INTO element_sources (source, kind, elem_id) "
                     "SELECT ?, 'n', id FROM nodes WHERE label = ? AND key = ?",

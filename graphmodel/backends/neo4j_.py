@@ -168,13 +168,16 @@ class Neo4jBackend(GraphBackend):
 
     # ------------------------------------------------------------------ writes
     @staticmethod
-    def _columns(element, records: list, var: str, skip: str | None = None) -> tuple[list[str], dict[str, list]]:
+    def _columns(
+        element, records: list, var: str, skip: str | None = None, fill: bool = False
+    ) -> tuple[list[str], dict[str, list]]:
         """SET clauses and one parameter list per property present in ``records``.
 
         Columns travel much faster over Bolt than one map per row, and dates
         go as ISO text parsed by the server (the driver packs date objects
         slowly). ``coalesce`` keeps a property the record leaves out, which is
-        MERGE-and-``SET +=`` semantics.
+        MERGE-and-``SET +=`` semantics; with ``fill`` it keeps any value the
+        element already has.
         """
         names = sorted({k for rec in records for k in rec.props if k != skip})
         clauses, params = [], {}
@@ -192,22 +195,23 @@ class Neo4jBackend(GraphBackend):
                 values = [None if v is None else [cast(x) for x in v] for v in values]
             params[f"c{n}"] = values
             prop = f"{var}.{_q(name)}"
-            clauses.append(f"{prop} = coalesce({expr}, {prop})")
+            clauses.append(f"{prop} = coalesce({prop}, {expr})" if fill else f"{prop} = coalesce({expr}, {prop})")
         clauses.append(f"{var}.source_ids = {_SOURCES_UPDATE.format(v=var)}")
         return clauses, params
 
     def _write_batch(self, nodes: list[NodeRecord], edges: list[EdgeRecord], source: str) -> list[EdgeRecord]:
-        node_groups: dict[str, list[NodeRecord]] = {}
-        for rec in nodes:
-            node_groups.setdefault(rec.label, []).append(rec)
+        # Fill-only records after the others (False sorts first), as on the embedded backend.
+        node_groups: dict[tuple[bool, str], list[NodeRecord]] = {}
+        for rec in sorted(nodes, key=lambda r: r.fill):
+            node_groups.setdefault((rec.fill, rec.label), []).append(rec)
         edge_groups: dict[tuple[str, str, str], list[EdgeRecord]] = {}
         for edge in edges:
             edge_groups.setdefault((edge.type, edge.start.label, edge.end.label), []).append(edge)
 
         def work(tx: neo4j.ManagedTransaction) -> list[EdgeRecord]:
-            for label, recs in node_groups.items():
+            for (fill, label), recs in node_groups.items():
                 key = self._keyprops[label]
-                clauses, params = self._columns(self.schema.nodes[label], recs, "n", skip=key)
+                clauses, params = self._columns(self.schema.nodes[label], recs, "n", skip=key, fill=fill)
                 tx.run(
                     f"UNWIND range(0, size($k) - 1) AS i MERGE (n:{_q(label)} {{{_q(key)}: $k[i]}}) SET "
                     + ", ".join(clauses),

@@ -63,6 +63,35 @@ def test_upsert_merges_properties(backend):
     assert backend.nodes("Organisation", include_sources=True).loc[0, "source_ids"] == ["a", "b"]
 
 
+def test_fill_records_only_fill_what_a_node_lacks(backend):
+    # A record that names an entity in passing (fill) never overwrites what a describing record says,
+    # whichever comes first, within one batch or across batches.
+    backend.write([NodeRecord("Organisation", "o1", {"name": "义乌市城管委"}, fill=True)], source="bids")
+    assert backend.nodes("Organisation").loc[0, "name"] == "义乌市城管委"  # nothing else named it yet
+    backend.write([org("o1", "义乌市城市管理委员会")], source="registry")
+    backend.write(
+        [NodeRecord("Organisation", "o1", {"name": "义乌市城管局", "short_name": "城管委"}, fill=True)],
+        source="bids-2",
+    )
+    row = backend.nodes("Organisation").to_dict("records")[0]
+    assert (row["name"], row["short_name"]) == ("义乌市城市管理委员会", "城管委")
+    backend.write(
+        [
+            NodeRecord("Organisation", "o2", {"name": "填写的名称"}, fill=True),
+            org("o2", "登记的名称"),
+            NodeRecord("Organisation", "o3", {"name": "甲"}, fill=True),
+            NodeRecord("Organisation", "o3", {"name": "乙"}, fill=True),
+        ],
+        source="one-batch",
+    )
+    names = dict(backend.nodes("Organisation")[["org_id", "name"]].itertuples(index=False))
+    assert names["o2"] == "登记的名称"
+    assert names["o3"] == "甲"  # the first of two fill records stands
+    assert backend.nodes("Organisation", include_sources=True).set_index("org_id").loc["o2", "source_ids"] == [
+        "one-batch"
+    ]
+
+
 def test_duplicate_key_within_one_batch_is_one_node(backend):
     report = backend.write([org("o1", "旧名"), org("o1", "新名")], source="s")
     assert backend.count_nodes("Organisation") == 1

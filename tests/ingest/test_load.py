@@ -102,6 +102,35 @@ def test_reingest_changes_nothing_and_a_corrected_file_replaces(backend, exports
     assert backend.nodes("Tender", where={"tender_id": "tender:" + dropped_tender.decode()}).empty
 
 
+@pytest.mark.parametrize("registry_first", [True, False])
+def test_a_bidder_name_as_typed_never_overwrites_the_registry(backend, tmp_path, registry_first):
+    import random
+
+    from ingest.generator import identity as ident
+
+    uscc = ident.uscc(random.Random(5), "330782")
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "企业登记信息_330700.csv").write_text(
+        f"统一社会信用代码,企业名称\n{uscc},义乌市洁城环境服务有限公司\n", encoding="utf-8"
+    )
+    (folder / "招投标_330700.csv").write_text(
+        "项目编号,采购人,投标人,投标人统一社会信用代码,投标报价\n"
+        f"T1,义乌市城市管理局,义乌市洁诚环境服务有限公司,{uscc},100\n"  # a typo, with the USCC
+        "T1,义乌市城市管理局,义乌市绿源环卫科技有限公司,,120\n",  # name only
+        encoding="utf-8",
+    )
+    order = ["企业登记信息_330700.csv", "招投标_330700.csv"]
+    for name in order if registry_first else order[::-1]:
+        report = _ingest(backend, [folder / name], tmp_path)
+        assert report.rows_quarantined == 0
+    names = dict(backend.nodes("Company")[["company_id", "name"]].itertuples(index=False))
+    assert names == {
+        f"company:{uscc}": "义乌市洁城环境服务有限公司",
+        "company:name:义乌市绿源环卫科技有限公司": "义乌市绿源环卫科技有限公司",
+    }
+
+
 def test_an_interrupted_ingest_is_finished_by_running_it_again(tmp_path, exports, monkeypatch):
     target = next(exports.glob("巡视发现问题_*.xlsx"))
     clean = EmbeddedBackend(tmp_path / "clean")
