@@ -238,12 +238,15 @@ def _stage_argv(run: Run, stage: str) -> list[str]:
     if stage == "analyze-split":
         target = ["--neo4j"] if run.backend == "neo4j" else ["--workspace", str(run.workspace)]
         return [sys.executable, str(Path(__file__).resolve()), "--split-child", *target, *as_of]
+    # The exports use what the analyze stage wrote when it still matches the graph (as an analyst's
+    # 'analyze' then 'export' would); without that stage they run the detectors themselves.
+    results = ["--results", str(out / "analyses")]
     if stage == "export-dossier":
-        return [*run.liandong(), "export", "dossier", "--out", str(out / "dossier.xlsx"), *as_of, "--json"]
+        return [*run.liandong(), "export", "dossier", "--out", str(out / "dossier.xlsx"), *results, *as_of, "--json"]
     if stage == "export-report":
-        return [*run.liandong(), "export", "report", "--out", str(out / "report.html"), *as_of, "--json"]
+        return [*run.liandong(), "export", "report", "--out", str(out / "report.html"), *results, *as_of, "--json"]
     if stage == "export-network":
-        return [*run.liandong(), "export", "network", "--out", str(out / "network.gexf"), "--json"]
+        return [*run.liandong(), "export", "network", "--out", str(out / "network.gexf"), *results, "--json"]
     if stage == "export-graph":
         return [*run.liandong(), "export", "graph", "--out", str(out / "graph.jsonl"), "--json"]
     raise ValueError(stage)
@@ -284,12 +287,13 @@ def _describe(stage: str, result: Any, graph: dict[str, Any] | None) -> dict[str
         }
     if stage == "analyze-split":
         return {"rows": elements, **result}
+    reuse = {"reused": result.get("reused", []), "ran": result.get("ran", {})} if isinstance(result, dict) else {}
     if stage == "export-dossier":
-        return {"rows": elements, "targets": result["targets"], "target_sheets": result["sheets"]}
+        return {"rows": elements, "targets": result["targets"], "target_sheets": result["sheets"], **reuse}
     if stage == "export-report":
-        return {"rows": elements, "detections": sum(result["detections"].values())}
+        return {"rows": elements, "detections": sum(result["detections"].values()), **reuse}
     if stage == "export-network":
-        return {"rows": elements, "network_nodes": result["nodes"], "network_edges": result["edges"]}
+        return {"rows": elements, "network_nodes": result["nodes"], "network_edges": result["edges"], **reuse}
     if stage == "export-graph":
         return {
             "rows": result["nodes"] + result["relationships"],
