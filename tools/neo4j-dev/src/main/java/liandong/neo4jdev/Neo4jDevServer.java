@@ -21,8 +21,10 @@ import org.neo4j.io.ByteUnit;
  * can connect, and shuts down cleanly on SIGTERM / Ctrl-C.
  *
  * Usage: Neo4jDevServer --data DIR [--port 7687] [--password PW]
- *                       [--pagecache 128m] [--tx-memory 512m]
- * The password may also come from NEO4J_PASSWORD.
+ *                       [--pagecache 128m] [--tx-memory 512m] [--plugins DIR]
+ * The password may also come from NEO4J_PASSWORD. --plugins names a folder of
+ * plugin jars (also on the classpath) whose procedures are registered, with
+ * gds.* allowed unrestricted: the Graph Data Science library, for benchmarks.
  */
 public final class Neo4jDevServer {
 
@@ -51,7 +53,13 @@ public final class Neo4jDevServer {
         String txMemory = opts.getOrDefault("tx-memory", "512m");
 
         Path home = Path.of(data).toAbsolutePath();
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home);
+        String plugins = opts.get("plugins");
+        if (plugins != null) {
+            builder.setConfig(GraphDatabaseSettings.plugin_dir, Path.of(plugins).toAbsolutePath())
+                    .setConfig(GraphDatabaseSettings.procedure_unrestricted, java.util.List.of("gds.*"));
+        }
+        DatabaseManagementService dbms = builder
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
@@ -98,7 +106,7 @@ public final class Neo4jDevServer {
     private static void usage(String problem) {
         System.err.println("neo4j-dev: " + problem);
         System.err.println("usage: Neo4jDevServer --data DIR [--port 7687] [--password PW] "
-                + "[--pagecache 128m] [--tx-memory 512m]");
+                + "[--pagecache 128m] [--tx-memory 512m] [--plugins DIR]");
         System.exit(2);
     }
 }
