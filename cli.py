@@ -385,6 +385,7 @@ def ingest(
             "quarantined": f.rows_quarantined,
             "links_unresolved": f.links_unresolved,
             "message": f.message,
+            "seconds": {k: round(v, 3) for k, v in f.seconds.items()},
         }
         for f in report.files
     ]

@@ -70,16 +70,21 @@ def detect_inspector_ties(view: GraphView, *, reveal_secrets: bool = False) -> D
         tied_to[person].add(org)
     targets_of = assignments.groupby("tour")["organisation"].agg(set).to_dict()
     roster = members.drop_duplicates(["tour", "person"])
+    # Looked up once per tie: each member's row, and each round's members by role in name order
+    # (indexed here, not filtered from the whole roster per tie, which grew as ties x roster).
+    mine_of = {(r["tour"], r["person"]): r for r in roster.to_dict("records")}
+    same_role = {
+        key: group.sort_values("person", kind="stable")
+        for key, group in roster.groupby(["round", "role"], sort=False)
+    }
     detections = []
     for (tour, person, org), group in ties.groupby(["tour", "person", "organisation"], sort=True):
         group = group.sort_values("tie", ascending=False)  # "relative" before "former-post"
         top = group.iloc[0]
-        mine = roster[(roster["tour"] == tour) & (roster["person"] == person)].iloc[0]
+        mine = mine_of[(tour, person)]
         swap = None
-        others = roster[
-            (roster["round"] == mine["round"]) & (roster["tour"] != tour) & (roster["role"] == mine["role"])
-        ]
-        for o in others.sort_values("person").itertuples(index=False):
+        others = same_role.get((mine["round"], mine["role"]), roster.iloc[:0])
+        for o in others[others["tour"] != tour].itertuples(index=False):
             if org in tied_to.get(o.person, ()) or tied_to.get(o.person, set()) & targets_of.get(tour, set()):
                 continue
             if tied_to[person] & targets_of.get(o.tour, set()):

@@ -257,6 +257,15 @@ def _rate(count: float, seconds: float) -> float | None:
     return round(count / seconds) if seconds > 0 else None
 
 
+def _by_format(files: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for f in files:
+        entry = out.setdefault(f.get("format") or "-", {"rows": 0, "write_seconds": 0.0})
+        entry["rows"] += f["read"]
+        entry["write_seconds"] = round(entry["write_seconds"] + f.get("seconds", {}).get("write", 0.0), 2)
+    return out
+
+
 def _describe(stage: str, result: Any, graph: dict[str, Any] | None) -> dict[str, Any]:
     """Counts of one stage from its command's JSON and the graph's counts."""
     elements = graph["nodes"] + graph["relationships"] if graph else None
@@ -270,6 +279,13 @@ def _describe(stage: str, result: Any, graph: dict[str, Any] | None) -> dict[str
             "rows_loaded": sum(f["loaded"] for f in files),
             "rows_quarantined": sum(f["quarantined"] for f in files),
             "links_unresolved": sum(f["links_unresolved"] for f in files),
+            # Summed over files. Read and map run in a worker process ahead of the writer, so with a
+            # worker these overlap the write seconds; per format, to see which tables grow how.
+            "file_seconds": {
+                part: round(sum(f.get("seconds", {}).get(part, 0.0) for f in files), 1)
+                for part in ("read", "map", "write")
+            },
+            "write_seconds_by_format": _by_format(files),
         }
     if stage == "resolve":
         return {
@@ -447,6 +463,9 @@ def print_table(figures: dict[str, Any]) -> None:
                 f"{row['graph']['nodes']:,} nodes, {row['graph']['relationships']:,} relationships, "
                 f"{row['relationships_per_s']:,} rel/s"
             )
+            if "file_seconds" in row:
+                parts = row["file_seconds"]
+                notes.append(f"file s read {parts['read']:.0f} / map {parts['map']:.0f} / write {parts['write']:.0f}")
         elif stage == "analyze-split":
             notes.append(
                 f"read frames {row['read_seconds']:.1f}s (peak {row['read_peak_rss_mb']:,} MB), "
