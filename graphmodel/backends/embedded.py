@@ -170,10 +170,11 @@ class EmbeddedBackend(GraphBackend):
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[None]:
         """Up to 2 GB of page cache while an ingest writes. Its batches upsert into four indexes at random
-        places (nodes by label and key; relationships by identity, start and end); once those outgrow
-        the cache, every batch reads their pages back through the operating system, and the write cost
-        per row grows with the graph (measured: 3x the time for 2x a province). The cache is freed when
-        the block ends, so reads (analyses) keep the smaller one."""
+        places (nodes by label and key; relationships by identity, start and end). At province scale
+        those indexes are about the size of the 512 MB read cache, at twice the province about twice
+        it; past that, every batch reads their pages back through the operating system. (Whether this
+        is what made ingest grow faster than its rows between those scales is not yet measured apart:
+        see docs/scaling.md.) The cache is freed when the block ends, so reads keep the smaller one."""
         if self.read_only:
             yield
             return
