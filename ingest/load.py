@@ -206,13 +206,12 @@ class Ingester:
                 futures[id(job)] = pool.submit(_map_file, self._task(job, variables))
 
         try:
-            with self.backend.bulk_load():
-                for job in jobs:
-                    submit_ahead()
-                    file_report = self._ingest_one(job, report, futures.pop(id(job), None))
-                    report.files.append(file_report)
-                    if self.progress:
-                        self.progress(file_report)
+            for job in jobs:
+                submit_ahead()
+                file_report = self._ingest_one(job, report, futures.pop(id(job), None))
+                report.files.append(file_report)
+                if self.progress:
+                    self.progress(file_report)
         finally:
             if pool is not None:
                 for future in futures.values():

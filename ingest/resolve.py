@@ -519,11 +519,10 @@ class Resolver:
                 anchor = min(component, key=lambda k: (k not in strong, k))
             for key in component:
                 canonical[key] = anchor
-        with self.backend.bulk_load():
-            self.backend.write(records, source=RESOLUTION_SOURCE)
-            self.backend.update_nodes(
-                label, {key: {"canonical_id": canonical[key]} for key in keys}, source=RESOLUTION_SOURCE
-            )
+        self.backend.write(records, source=RESOLUTION_SOURCE)
+        self.backend.update_nodes(
+            label, {key: {"canonical_id": canonical[key]} for key in keys}, source=RESOLUTION_SOURCE
+        )
         report.links[label] = len(seen)
         report.accepted[label] = graph.number_of_edges()
         report.clusters[label] = len(set(canonical.values()))

@@ -9,7 +9,6 @@ which one it is.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from abc import ABC, abstractmethod
@@ -226,12 +225,6 @@ class GraphBackend(ABC):
     def writer(self, source: str, batch_size: int = 10_000) -> GraphWriter:
         """A batching upsert writer whose records are attributed to ``source``."""
         return GraphWriter(self, source, batch_size)
-
-    @contextlib.contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """A context for writing many batches in a row (an ingest): a backend may give its writes more
-        memory inside it. It changes nothing about what is written or how it commits."""
-        yield
 
     def write(self, records: Iterable[NodeRecord | EdgeRecord], source: str, batch_size: int = 10_000) -> WriteReport:
         """Upsert ``records`` attributed to ``source``; nodes should come before their relationships."""

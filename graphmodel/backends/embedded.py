@@ -30,8 +30,6 @@ WORKSPACE_FORMAT = {"format": "liandong-workspace", "version": 1}
 _DB_FILE = "graph.sqlite"
 _MARKER = "workspace.json"
 _CHUNK = 900  # stays under SQLite's default limit of bound variables
-_CACHE_KB = 512 * 1024  # page cache for reads
-_BULK_CACHE_KB = 2048 * 1024  # page cache while an ingest writes (EmbeddedBackend.bulk_load)
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -149,8 +147,8 @@ class EmbeddedBackend(GraphBackend):
                 # Checkpoint the log into the database every ~40 MB rather than every 4 MB: index pages that
                 # many batches touch are copied back once per checkpoint, not once per batch.
                 self._db.execute("PRAGMA wal_autocheckpoint=10000")
-            # 512 MB of page cache for reads (bulk_load gives writes more).
-            self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
+            # 512 MB of page cache: a province graph is a few GB, and its indexes are written at random.
+            self._db.execute("PRAGMA cache_size=-524288")
             self._db.execute("PRAGMA temp_store=MEMORY")
             if not read_only:
                 self._db.executescript(_DDL)
@@ -166,24 +164,6 @@ class EmbeddedBackend(GraphBackend):
 
     def __repr__(self) -> str:
         return f"EmbeddedBackend({str(self.workspace)!r})"
-
-    @contextlib.contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """Up to 2 GB of page cache while an ingest writes. Its batches upsert into four indexes at random
-        places (nodes by label and key; relationships by identity, start and end). At province scale
-        those indexes are about the size of the 512 MB read cache, at twice the province about twice
-        it; past that, every batch reads their pages back through the operating system. (Whether this
-        is what made ingest grow faster than its rows between those scales is not yet measured apart:
-        see docs/scaling.md.) The cache is freed when the block ends, so reads keep the smaller one."""
-        if self.read_only:
-            yield
-            return
-        self._db.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KB}")
-        try:
-            yield
-        finally:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
 
     def _create_indexes(self) -> None:
         # One partial index per indexed property of a label, so a write pays
