@@ -53,13 +53,20 @@ def _mb(value: Any) -> float | None:
     return round(value / 2**20, 2) if isinstance(value, (int, float)) else None
 
 
-def _estimate(row: dict[str, Any]) -> dict[str, Any]:
+def _estimate(session: Any, call: str, **params: Any) -> dict[str, Any]:
+    """One `.estimate` procedure call (e.g. "gds.wcc.stats.estimate($g, $c)"): its memory figures and time."""
+    row, secs = _one(
+        session,
+        f"CALL {call} YIELD bytesMin, bytesMax, requiredMemory, nodeCount, relationshipCount RETURN *",
+        **params,
+    )
     return {
         "bytes_min_mb": _mb(row.get("bytesMin")),
         "bytes_max_mb": _mb(row.get("bytesMax")),
         "required": row.get("requiredMemory"),
         "node_count": row.get("nodeCount"),
         "relationship_count": row.get("relationshipCount"),
+        "seconds": secs,
     }
 
 
@@ -84,12 +91,7 @@ def run(session: Any, top_k: int) -> dict[str, Any]:
     print(f"graph: {row['companies']:,} companies, {row['tenders']:,} tenders, {row['bids']:,} bids", flush=True)
     session.run("CALL gds.graph.drop($g, false) YIELD graphName RETURN graphName", g=GRAPH).consume()
 
-    row, secs = _one(
-        session,
-        "CALL gds.graph.project.estimate(['Company', 'Tender'], 'BID_ON') "
-        "YIELD bytesMin, bytesMax, requiredMemory, nodeCount, relationshipCount RETURN *",
-    )
-    out["project_estimate"] = {**_estimate(row), "seconds": secs}
+    out["project_estimate"] = _estimate(session, "gds.graph.project.estimate(['Company', 'Tender'], 'BID_ON')")
     row, secs = _one(
         session,
         "CALL gds.graph.project($g, ['Company', 'Tender'], 'BID_ON') "
@@ -100,20 +102,16 @@ def run(session: Any, top_k: int) -> dict[str, Any]:
     print(f"projection: {row['nodeCount']:,} nodes, {row['relationshipCount']:,} relationships in {secs} s", flush=True)
 
     similarity = {"nodeLabels": ["Company", "Tender"], "topK": top_k, "degreeCutoff": 2}
-    row, secs = _one(
-        session,
-        "CALL gds.nodeSimilarity.mutate.estimate($g, $c) YIELD bytesMin, bytesMax, requiredMemory, nodeCount, "
-        "relationshipCount RETURN *",
-        g=GRAPH,
-        c={**similarity, "mutateRelationshipType": SIMILAR, "mutateProperty": "score"},
+    similarity = {**similarity, "mutateRelationshipType": SIMILAR, "mutateProperty": "score"}
+    out["node_similarity_estimate"] = _estimate(
+        session, "gds.nodeSimilarity.mutate.estimate($g, $c)", g=GRAPH, c=similarity
     )
-    out["node_similarity_estimate"] = {**_estimate(row), "seconds": secs}
     row, secs = _one(
         session,
         "CALL gds.nodeSimilarity.mutate($g, $c) YIELD nodesCompared, relationshipsWritten, computeMillis, "
         "mutateMillis RETURN *",
         g=GRAPH,
-        c={**similarity, "mutateRelationshipType": SIMILAR, "mutateProperty": "score"},
+        c=similarity,
     )
     out["node_similarity"] = {**row, "seconds": secs, "projection_mb": _size(session)}
     print(
@@ -134,14 +132,7 @@ def run(session: Any, top_k: int) -> dict[str, Any]:
     communities = {"nodeLabels": ["Company"], "relationshipTypes": [SIMILAR + "_U"]}
     for name in ("leiden", "wcc"):
         config = {**communities, **({"relationshipWeightProperty": "score"} if name == "leiden" else {})}
-        row, secs = _one(
-            session,
-            f"CALL gds.{name}.stats.estimate($g, $c) YIELD bytesMin, bytesMax, requiredMemory, nodeCount, "
-            "relationshipCount RETURN *",
-            g=GRAPH,
-            c=config,
-        )
-        out[f"{name}_estimate"] = {**_estimate(row), "seconds": secs}
+        out[f"{name}_estimate"] = _estimate(session, f"gds.{name}.stats.estimate($g, $c)", g=GRAPH, c=config)
         row, secs = _one(
             session,
             f"CALL gds.{name}.stats($g, $c) YIELD communityCount AS count, computeMillis RETURN *"
