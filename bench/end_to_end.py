@@ -260,10 +260,15 @@ def _rate(count: float, seconds: float) -> float | None:
 def _by_format(files: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for f in files:
-        entry = out.setdefault(f.get("format") or "-", {"rows": 0, "write_seconds": 0.0})
+        entry = out.setdefault(f["format"] or "-", {"rows": 0, "write_seconds": 0.0})
         entry["rows"] += f["read"]
-        entry["write_seconds"] = round(entry["write_seconds"] + f.get("seconds", {}).get("write", 0.0), 2)
-    return out
+        entry["write_seconds"] += f["seconds"].get("write", 0.0)
+    return {k: {**v, "write_seconds": round(v["write_seconds"], 2)} for k, v in out.items()}
+
+
+def _reuse(result: dict[str, Any]) -> dict[str, Any]:
+    """Which detectors an export took from analyze's results, and which it ran itself (and why)."""
+    return {"reused": result["reused"], "ran": result["ran"]}
 
 
 def _describe(stage: str, result: Any, graph: dict[str, Any] | None) -> dict[str, Any]:
@@ -282,8 +287,7 @@ def _describe(stage: str, result: Any, graph: dict[str, Any] | None) -> dict[str
             # Summed over files. Read and map run in a worker process ahead of the writer, so with a
             # worker these overlap the write seconds; per format, to see which tables grow how.
             "file_seconds": {
-                part: round(sum(f.get("seconds", {}).get(part, 0.0) for f in files), 1)
-                for part in ("read", "map", "write")
+                part: round(sum(f["seconds"].get(part, 0.0) for f in files), 1) for part in ("read", "map", "write")
             },
             "write_seconds_by_format": _by_format(files),
         }
@@ -303,13 +307,12 @@ def _describe(stage: str, result: Any, graph: dict[str, Any] | None) -> dict[str
         }
     if stage == "analyze-split":
         return {"rows": elements, **result}
-    reuse = {"reused": result.get("reused", []), "ran": result.get("ran", {})} if isinstance(result, dict) else {}
     if stage == "export-dossier":
-        return {"rows": elements, "targets": result["targets"], "target_sheets": result["sheets"], **reuse}
+        return {"rows": elements, "targets": result["targets"], "target_sheets": result["sheets"], **_reuse(result)}
     if stage == "export-report":
-        return {"rows": elements, "detections": sum(result["detections"].values()), **reuse}
+        return {"rows": elements, "detections": sum(result["detections"].values()), **_reuse(result)}
     if stage == "export-network":
-        return {"rows": elements, "network_nodes": result["nodes"], "network_edges": result["edges"], **reuse}
+        return {"rows": elements, "network_nodes": result["nodes"], "network_edges": result["edges"], **_reuse(result)}
     if stage == "export-graph":
         return {
             "rows": result["nodes"] + result["relationships"],
@@ -463,9 +466,8 @@ def print_table(figures: dict[str, Any]) -> None:
                 f"{row['graph']['nodes']:,} nodes, {row['graph']['relationships']:,} relationships, "
                 f"{row['relationships_per_s']:,} rel/s"
             )
-            if "file_seconds" in row:
-                parts = row["file_seconds"]
-                notes.append(f"file s read {parts['read']:.0f} / map {parts['map']:.0f} / write {parts['write']:.0f}")
+            parts = row["file_seconds"]
+            notes.append(f"file s read {parts['read']:.0f} / map {parts['map']:.0f} / write {parts['write']:.0f}")
         elif stage == "analyze-split":
             notes.append(
                 f"read frames {row['read_seconds']:.1f}s (peak {row['read_peak_rss_mb']:,} MB), "

@@ -101,8 +101,13 @@ def run(session: Any, top_k: int) -> dict[str, Any]:
     out["project"] = {**row, "seconds": secs, "projection_mb": _size(session)}
     print(f"projection: {row['nodeCount']:,} nodes, {row['relationshipCount']:,} relationships in {secs} s", flush=True)
 
-    similarity = {"nodeLabels": ["Company", "Tender"], "topK": top_k, "degreeCutoff": 2}
-    similarity = {**similarity, "mutateRelationshipType": SIMILAR, "mutateProperty": "score"}
+    similarity = {
+        "nodeLabels": ["Company", "Tender"],
+        "topK": top_k,
+        "degreeCutoff": 2,
+        "mutateRelationshipType": SIMILAR,
+        "mutateProperty": "score",
+    }
     out["node_similarity_estimate"] = _estimate(
         session, "gds.nodeSimilarity.mutate.estimate($g, $c)", g=GRAPH, c=similarity
     )
@@ -130,16 +135,15 @@ def run(session: Any, top_k: int) -> dict[str, Any]:
     )
     out["to_undirected"] = {**row, "seconds": secs}
     communities = {"nodeLabels": ["Company"], "relationshipTypes": [SIMILAR + "_U"]}
-    for name in ("leiden", "wcc"):
-        config = {**communities, **({"relationshipWeightProperty": "score"} if name == "leiden" else {})}
+    # Each algorithm with the field its stats mode counts groups in, and its own settings.
+    for name, count, extra in (
+        ("leiden", "communityCount", {"relationshipWeightProperty": "score"}),
+        ("wcc", "componentCount", {}),
+    ):
+        config = {**communities, **extra}
         out[f"{name}_estimate"] = _estimate(session, f"gds.{name}.stats.estimate($g, $c)", g=GRAPH, c=config)
         row, secs = _one(
-            session,
-            f"CALL gds.{name}.stats($g, $c) YIELD communityCount AS count, computeMillis RETURN *"
-            if name == "leiden"
-            else f"CALL gds.{name}.stats($g, $c) YIELD componentCount AS count, computeMillis RETURN *",
-            g=GRAPH,
-            c=config,
+            session, f"CALL gds.{name}.stats($g, $c) YIELD {count} AS count, computeMillis RETURN *", g=GRAPH, c=config
         )
         out[name] = {**row, "seconds": secs}
         print(f"{name}: {row['count']:,} groups in {secs} s (compute {row['computeMillis']} ms)", flush=True)
