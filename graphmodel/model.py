@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -207,12 +207,17 @@ class _ElementType:
         # Properties whose Python values are already what JSON stores.
         return frozenset(p.name for p in self.properties.values() if p.type in ("string", "int", "bool"))
 
+    @cached_property
+    def _decoders(self) -> dict[str, Callable[[Any], Any]]:
+        # The properties whose JSON values need converting back (dates, floats, lists); the rest pass as they are.
+        return {p.name: p.from_json for p in self.properties.values() if p.name not in self._plain}
+
     def decode(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """JSON values back to typed Python values."""
-        out = {}
-        for k, v in props.items():
-            prop = self.properties.get(k)
-            out[k] = prop.from_json(v) if prop is not None else v
+        out = dict(props)
+        decoders = self._decoders
+        for k in decoders.keys() & out.keys():
+            out[k] = decoders[k](out[k])
         return out
 
 
