@@ -32,6 +32,7 @@ logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 _BOLT_SCHEMES = {"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"}
 _BATCH = 10_000  # rows per retract/clear step: keeps each transaction's memory modest
+_PAGE = 5_000  # nodes per page of a read: one Bolt record each, a bounded list in the server's memory
 
 _SOURCES_UPDATE = (
     "CASE WHEN {v}.source_ids IS NULL THEN [$source] "
@@ -327,24 +328,50 @@ class Neo4jBackend(GraphBackend):
         clause, params = self._where_cypher("n", where)
         # Without sources, the map projection leaves the (long) source list on the server.
         shape = "properties(n)" if sources else "n {.*, source_ids: null}"
-        for rec in self._read(f"MATCH (n:{_q(label)}){clause} RETURN {shape} AS p", **params):
-            props = {k: _native(v) for k, v in rec["p"].items()}
-            ids = props.pop("source_ids", None) or []
-            yield props.pop(key), props, ids
+        # Pages of nodes in key order, each one record holding a list: the driver's cost is per record,
+        # and the key's unique index gives the order and the seek to the next page without a sort.
+        query = (
+            f"MATCH (n:{_q(label)}) WHERE n.{_q(key)} > $after"
+            + clause.replace(" WHERE ", " AND ", 1)
+            + f" WITH n ORDER BY n.{_q(key)} LIMIT $page WITH collect(n) AS page "
+            f"RETURN [n IN page | {shape}] AS rows, page[-1].{_q(key)} AS last"
+        )
+        for rows in self._pages(query, params):
+            for p in rows:
+                props = {k: _native(v) for k, v in p.items()}
+                ids = props.pop("source_ids", None) or []
+                yield props.pop(key), props, ids
 
     def _rel_rows(self, rel_type: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterator[RelRow]:
         clause, params = self._where_cypher("r", where)
-        query = (
-            f"MATCH (a)-[r:{_q(rel_type)}]->(b){clause} "
-            "WITH a, r, b, labels(a)[0] AS al, labels(b)[0] AS bl "
-            "RETURN al, a[$kp[al]] AS ak, bl, b[$kp[bl]] AS bk, "
-            + ("properties(r) AS p" if sources else "r {.*, source_ids: null} AS p")
-        )
-        for rec in self._read(query, kp=self._keyprops, **params):
-            props = {k: _native(v) for k, v in rec["p"].items()}
-            ids = props.pop("source_ids", None) or []
-            props.pop("rel_key", None)
-            yield rec["al"], rec["ak"], rec["bl"], rec["bk"], props, ids
+        shape = "properties(r)" if sources else "r {.*, source_ids: null}"
+        # Paged by start node, in key order, per declared start label (see _node_rows); each start node
+        # brings the list of its relationships of this type.
+        for start in sorted(self.schema.relationships[rel_type].from_labels):
+            key = self._keyprops[start]
+            query = (
+                f"MATCH (a:{_q(start)}) WHERE a.{_q(key)} > $after "
+                f"WITH a ORDER BY a.{_q(key)} LIMIT $page WITH collect(a) AS page "
+                f"RETURN [a IN page | [a.{_q(key)}, [(a)-[r:{_q(rel_type)}]->(b){clause} | "
+                f"[labels(b)[0], b[$kp[labels(b)[0]]], {shape}]]]] AS rows, page[-1].{_q(key)} AS last"
+            )
+            for rows in self._pages(query, {**params, "kp": self._keyprops}):
+                for start_key, rels in rows:
+                    for end_label, end_key, p in rels:
+                        props = {k: _native(v) for k, v in p.items()}
+                        ids = props.pop("source_ids", None) or []
+                        props.pop("rel_key", None)
+                        yield start, start_key, end_label, end_key, props, ids
+
+    def _pages(self, query: str, params: dict[str, Any]) -> Iterator[list[Any]]:
+        # Keys are non-empty text (the schema checks them on write), so every key is > "".
+        after = ""
+        while True:
+            (record,) = self._read(query, **params, after=after, page=_PAGE)
+            if record["last"] is None:
+                return
+            yield record["rows"]
+            after = record["last"]
 
     def _expand(
         self, frontier: list[NodeRef], rel_types: list[str] | None, direction: Direction

@@ -482,3 +482,46 @@ def test_stats_and_counts(backend):
     assert backend.count_nodes() == 10
     assert backend.count_relationships() == 10
     assert backend.count_relationships("SAME_AS") == 0
+
+
+def test_reads_spanning_many_pages_return_every_row_once(backend, monkeypatch):
+    # Neo4j reads page by key (graphmodel/backends/neo4j_.py, _PAGE); pages of 3 make every read below
+    # cross several pages, with start nodes that have no relationship, two start labels, and filters.
+    if backend.kind == "neo4j":
+        from graphmodel.backends import neo4j_
+
+        monkeypatch.setattr(neo4j_, "_PAGE", 3)
+    people = [person(f"p{i:02d}", f"股东{i}") for i in range(11)]
+    firm_keys = ["c01", "c02", "c03", "Ｃ０４", "公司甲", "公司乙", "c07"]
+    firms = [NodeRecord("Company", k, {"name": f"企业{k}"}) for k in firm_keys]
+    holdings = [
+        # every second person holds c01, a share each; p10 holds nothing
+        *(rel("SHAREHOLDER_OF", ("Person", f"p{i:02d}"), ("Company", "c01"), share=0.1) for i in range(0, 10, 2)),
+        rel("SHAREHOLDER_OF", ("Person", "p03"), ("Company", "公司甲"), share=0.5, start_date=D(2020, 1, 2)),
+        rel("SHAREHOLDER_OF", ("Person", "p03"), ("Company", "Ｃ０４"), share=0.25),
+        # companies holding companies: the second start label
+        rel("SHAREHOLDER_OF", ("Company", "c02"), ("Company", "c03"), share=0.5),
+        rel("SHAREHOLDER_OF", ("Company", "公司乙"), ("Company", "c01"), share=0.3),
+        rel("SHAREHOLDER_OF", ("Company", "c07"), ("Company", "公司甲"), share=0.5),
+    ]
+    backend.write([*people, *firms, *holdings], source="registry.csv")
+
+    assert backend.nodes("Person")["person_id"].tolist() == [f"p{i:02d}" for i in range(11)]
+    assert sorted(backend.nodes("Company")["company_id"]) == sorted(firm_keys)
+    assert backend.nodes("Person", where={"name": ["股东3", "股东10"]})["person_id"].tolist() == ["p03", "p10"]
+
+    frame = backend.relationships("SHAREHOLDER_OF", include_sources=True)
+    got = sorted(zip(frame["start_label"], frame["start_key"], frame["end_key"], frame["share"], strict=True))
+    want = sorted((h.start.label, h.start.key, h.end.key, h.props["share"]) for h in holdings)
+    assert got == want
+    assert all(ids == ["registry.csv"] for ids in frame["source_ids"])
+    dated = frame[frame["start_key"] == "p03"].set_index("end_key")["start_date"]
+    assert dated["公司甲"] == D(2020, 1, 2) and dated["Ｃ０４"] is None
+
+    halves = backend.relationships("SHAREHOLDER_OF", where={"share": 0.5})
+    assert sorted(zip(halves["start_key"], halves["end_key"], strict=True)) == [
+        ("c02", "c03"),
+        ("c07", "公司甲"),
+        ("p03", "公司甲"),
+    ]
+    assert backend.relationships("SHAREHOLDER_OF", where={"share": 0.9}).empty
