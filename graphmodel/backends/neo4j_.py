@@ -63,6 +63,12 @@ def _native(value: Any) -> Any:
     return to_native() if to_native is not None else value
 
 
+def _stored(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """An element's stored properties as Python values, and its source ids taken out of them."""
+    out = {k: _native(v) for k, v in props.items()}
+    return out, out.pop("source_ids", None) or []
+
+
 class Neo4jBackend(GraphBackend):
     """A graph in a Neo4j 5 database.
 
@@ -338,8 +344,7 @@ class Neo4jBackend(GraphBackend):
         )
         for rows in self._pages(query, params):
             for p in rows:
-                props = {k: _native(v) for k, v in p.items()}
-                ids = props.pop("source_ids", None) or []
+                props, ids = _stored(p)
                 yield props.pop(key), props, ids
 
     def _rel_rows(self, rel_type: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterator[RelRow]:
@@ -358,8 +363,7 @@ class Neo4jBackend(GraphBackend):
             for rows in self._pages(query, {**params, "kp": self._keyprops}):
                 for start_key, rels in rows:
                     for end_label, end_key, p in rels:
-                        props = {k: _native(v) for k, v in p.items()}
-                        ids = props.pop("source_ids", None) or []
+                        props, ids = _stored(p)
                         props.pop("rel_key", None)
                         yield start, start_key, end_label, end_key, props, ids
 

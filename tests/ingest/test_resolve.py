@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from graphmodel import EmbeddedBackend, NodeRecord
@@ -237,10 +241,6 @@ def test_place_slips_in_company_names(name, fixed):
 def test_a_slip_in_a_place_with_several_written_forms_gives_one_form_on_every_run():
     # 景宁畲族自治县 is also written 景宁畲族自治 and 景宁畲族; a swap (景畲宁族…) is one edit from each.
     # The longest must win whatever the order of Python's sets, which changes from process to process.
-    import os
-    import subprocess
-    import sys
-
     code = "from ingest.resolve import org_form; print(org_form('景畲宁族自治县浦兰镇委', '331127'))"
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     outputs = {
