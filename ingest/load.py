@@ -14,6 +14,7 @@ import contextlib
 import csv
 import datetime as dt
 import hashlib
+import json
 import multiprocessing
 import os
 import re
@@ -24,11 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphmodel import EdgeRecord, GraphBackend, LiandongError, NodeRecord, NodeRef
+from graphmodel import EdgeRecord, GraphBackend, LiandongError, NodeRecord
 
-from .mapping import Mapping_, Taxonomy, builtin_mappings, file_vars_for, load_taxonomy
+from .mapping import Mapping_, builtin_mappings, file_vars_for
 from .procurement import OcdsMapping
+from .quality import FieldQuality, write_quality_csv
 from .readers import RawTable, ReadError, find_header, iter_records, read_tables
+from .taxonomy import SOURCE_ID as TAXONOMY_SOURCE
+from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["Ingester", "IngestReport", "FileReport", "SECRET_KEY_ENV", "secret_key_from_env"]
 
@@ -52,13 +56,16 @@ class FileReport:
     sheet: str | None
     format: str | None
     source: str
-    status: str = "loaded"  # loaded | replaced | unchanged | refused | unrecognised | error
+    status: str = "loaded"  # loaded | replaced | reloaded | unchanged | refused | unrecognised | error
     message: str = ""
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     links_unresolved: int = 0
     seconds: dict[str, float] = field(default_factory=dict)  # read, map (parse and validate), write
+    warnings: list[str] = field(default_factory=list)
+    quality: list[FieldQuality] = field(default_factory=list)  # per field, for the files loaded in this run
+    mapping_path: str | None = None
 
     @property
     def balanced(self) -> bool:
@@ -73,6 +80,7 @@ class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     quarantine_path: Path | None = None
     unresolved_path: Path | None = None
+    quality_path: Path | None = None
 
     @property
     def rows_quarantined(self) -> int:
@@ -82,6 +90,17 @@ class IngestReport:
     def problems(self) -> list[FileReport]:
         """Files that were not loaded at all (refused, unrecognised, unreadable)."""
         return [f for f in self.files if f.status in ("refused", "unrecognised", "error")]
+
+    @property
+    def links_unresolved(self) -> int:
+        return sum(f.links_unresolved for f in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all loaded; 3 rows quarantined or links left unresolved; 1 a file not loaded at all."""
+        if self.problems:
+            return 1
+        return 3 if self.rows_quarantined or self.links_unresolved else 0
 
 
 @dataclass(frozen=True)
@@ -105,9 +124,12 @@ class Ingester:
     quarantine_dir : path
         Where ``quarantine.csv`` and ``unresolved_links.csv`` are appended to.
     mappings : list of Mapping_, optional
-        The formats to recognise (default: every shipped mapping).
+        A user's own formats, recognised before the shipped ones (a file both could read is read with the
+        user's).
     taxonomy : Taxonomy, optional
-        The problem-category tree (default: the shipped one).
+        An office's problem categories and sector systems. The workspace keeps the taxonomy it was first
+        loaded with (the shipped one when none is given); this one is added to it, and a conflicting
+        redefinition is refused (:class:`~ingest.taxonomy.TaxonomyError`).
     secret_key : bytes, optional
         Key for hashing secret columns (default ``LIANDONG_SECRET_KEY``). A file
         with secret columns is refused without one.
@@ -125,6 +147,21 @@ class Ingester:
         Processes that read and map files ahead of the writer. Default: one
         when the files to load add up to 20 MB or more and there is a second
         core, else none (``LIANDONG_INGEST_WORKERS`` overrides the default).
+    force : bool
+        Load every file again, even those loaded before with the same content, mapping and taxonomy.
+    builtin : bool
+        Recognise the shipped formats too (default); ``False`` keeps to ``mappings``.
+    quality_path : path, optional
+        Where the data-quality table goes (default ``quarantine_dir/quality.csv``): per file and field, the
+        share of empty and of invalid values and the values not recognised (:mod:`ingest.quality`).
+
+    Notes
+    -----
+    Loading does not depend on the order of files: a relationship whose end node no file loaded so far
+    defines waits until every file of the run is written, and is tried again then; only what still finds
+    no end node is reported (``unresolved_links.csv``, exit status 3). A file is marked complete only after
+    that, so a crash in between redoes it. A file loaded with a different mapping or taxonomy than before
+    is loaded again (its earlier records retracted first).
 
     Examples
     --------
@@ -144,27 +181,34 @@ class Ingester:
         progress: Callable[[FileReport], None] | None = None,
         workers: int | None = None,
         plan: Callable[[list[RecognisedFile]], None] | None = None,
+        force: bool = False,
+        builtin: bool = True,
+        quality_path: str | Path | None = None,
     ):
         self.backend = backend
         self.schema = backend.schema
-        self.mappings: list[Any] = (
-            list(mappings) if mappings is not None else [*builtin_mappings(self.schema), OcdsMapping()]
-        )
-        self.taxonomy = taxonomy or load_taxonomy()
+        shipped: list[Any] = [*builtin_mappings(self.schema), OcdsMapping()] if builtin else []
+        self.mappings: list[Any] = [*(mappings or []), *shipped]
+        self.given_taxonomy = taxonomy
+        self.taxonomy: Taxonomy = taxonomy or load_taxonomy()  # the workspace's, once ingest() has read it
         self.secret_key = secret_key if secret_key is not None else secret_key_from_env()
         self.overrides = dict(overrides or {})
         self.batch_size = batch_size
         self.quarantine_dir = Path(quarantine_dir)
         self.progress = progress
         self.plan = plan
+        self.force = force
+        self.quality_path = Path(quality_path) if quality_path else self.quarantine_dir / "quality.csv"
         env_workers = os.environ.get(WORKERS_ENV)
         self._digests: dict[tuple[Path, str | None], str] = {}
+        self._reload: set[str] = set()
+        self._pending: list[_PendingLinks] = []
         self.workers = workers if workers is not None else (int(env_workers) if env_workers else None)
         self.batch = "ingest-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
     # ---------------------------------------------------------------- public
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
-        """Ingest files and folders (folders recursively), in dependency order."""
+        """Ingest files and folders (folders recursively); the result does not depend on their order."""
         report = IngestReport(self.batch)
         self._load_taxonomy()
         jobs: list[RecognisedFile] = []
@@ -184,9 +228,14 @@ class Ingester:
         jobs.sort(key=lambda j: j.order)
         if self.plan:
             self.plan(jobs)
+        todo = [j for j in jobs if self._needs_loading(j)]
+        if todo:
+            # Links a source could not resolve before may find their end nodes among what this run adds.
+            waiting = [j for j in jobs if j not in todo and self._has_unresolved(j)]
+            self._reload.update(j.source for j in waiting)
+            todo = [j for j in jobs if j in todo or j.source in self._reload]
         # Reading and mapping a file does not touch the graph, so worker processes map the next files
         # while this process writes the current one; writes stay in order, one file at a time.
-        todo = [j for j in jobs if self._needs_loading(j)]
         workers = self._worker_count(todo)
         # Forked, not spawned: a spawned worker re-imports the caller's main script, which a user's
         # script without a __main__ guard would run again. The workers only read files and map rows.
@@ -210,13 +259,20 @@ class Ingester:
                 submit_ahead()
                 file_report = self._ingest_one(job, report, futures.pop(id(job), None))
                 report.files.append(file_report)
-                if self.progress:
+                if self.progress and not any(p.report is file_report for p in self._pending):
                     self.progress(file_report)
         finally:
             if pool is not None:
                 for future in futures.values():
                     future.cancel()
                 pool.shutdown(wait=True, cancel_futures=True)
+        self._finish_pending(report)
+        loaded = [f for f in report.files if f.quality]
+        if loaded:
+            report.quality_path = write_quality_csv(
+                self.quality_path,
+                [(self.batch, Path(f.file).name, f.sheet, f.format, q) for f in loaded for q in f.quality],
+            )
         return report
 
     def _worker_count(self, todo: list[RecognisedFile]) -> int:
@@ -227,17 +283,45 @@ class Ingester:
         forks = "fork" in multiprocessing.get_all_start_methods()
         return 1 if forks and size >= _PARALLEL_BYTES and (os.cpu_count() or 1) > 1 else 0
 
+    def _previous(self, job: RecognisedFile) -> Any:
+        return self.backend.nodes("Source", where={"source_id": job.source})
+
     def _needs_loading(self, job: RecognisedFile) -> bool:
-        previous = self.backend.nodes("Source", where={"source_id": job.source})
+        previous = self._previous(job)
+        return self.force or previous.empty or not self._same(previous.iloc[0], job)
+
+    def _same(self, previous: Any, job: RecognisedFile) -> bool:
+        """Loaded completely before, from the same bytes with the same mapping, taxonomy and file variables."""
         return (
-            previous.empty or previous.loc[0, "status"] != "complete" or previous.loc[0, "sha256"] != self._digest(job)
+            previous.get("status") == "complete"
+            and previous.get("sha256") == self._digest(job)
+            and previous.get("recipe_sha256") == self._recipe(job)
         )
+
+    def _has_unresolved(self, job: RecognisedFile) -> bool:
+        previous = self._previous(job)
+        return not previous.empty and int(_number(previous.iloc[0].get("links_unresolved"))) > 0
 
     def _digest(self, job: RecognisedFile) -> str:
         key = (job.path, job.sheet)
         if key not in self._digests:
             self._digests[key] = _digest(job.path, job.sheet)
         return self._digests[key]
+
+    def _recipe(self, job: RecognisedFile) -> str:
+        """A digest of how the file is read: its mapping, the taxonomy where the mapping looks words up in
+        it, and the file variables (a changed one loads the file again)."""
+        mapping = job.mapping
+        variables, _ = file_vars_for(mapping, job.path, self.overrides)
+        uses_taxonomy = any(
+            f.parser in ("category", "system") for fields in _all_fields(mapping) for f in fields.values()
+        )
+        parts = [
+            getattr(mapping, "digest", "") or getattr(mapping, "name", ""),
+            self.taxonomy.digest() if uses_taxonomy else "",
+            repr(sorted((k, str(v)) for k, v in variables.items())),
+        ]
+        return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
     def _task(self, job: RecognisedFile, variables: dict[str, Any]) -> _MapTask:
         return _MapTask(
@@ -254,51 +338,62 @@ class Ingester:
 
     # -------------------------------------------------------------- internals
     def recognise(self, path: Path, table: RawTable, many_sheets: bool) -> RecognisedFile | FileReport:
-        """The best-covering mapping for ``table``, or a report saying no mapping knows it."""
+        """The mapping for ``table`` (a user's own before the shipped ones; among those, the one whose fields
+        cover most columns), or a report saying no mapping knows it and which came closest."""
         best = None
+        near: list[tuple[int, Any, list[str]]] = []
         for order, mapping in enumerate(self.mappings):
-            optional = sorted({c for f in mapping.fields.values() for c in f.columns})
+            optional = sorted({c for fields in _all_fields(mapping) for f in fields.values() for c in f.columns})
             header = find_header(table, mapping.required_headers, optional)
             if header is None or not mapping.matches(header.columns):
+                if not getattr(mapping, "builtin", True):
+                    near.append((order, mapping, _lacking(table, mapping)))
                 continue
-            score = mapping.coverage(header.columns)
+            score = (not getattr(mapping, "builtin", True), mapping.coverage(header.columns))
             if best is None or score > best[0]:
                 best = (score, order, mapping, header)
         source = path.name + (f"#{table.sheet}" if many_sheets and table.sheet else "")
         if best is None:
-            return FileReport(
-                str(path),
-                table.sheet,
-                None,
-                source,
-                "unrecognised",
-                "no mapping recognises its headers; pass --mapping with one that describes this format",
-            )
+            message = "no mapping recognises its headers; pass --mapping with one that describes this format"
+            if near:
+                _, mapping, lacking = min(near, key=lambda n: (len(n[2]), n[0]))
+                message = (
+                    f"no mapping recognises its headers; the nearest of yours, {Path(mapping.path).name}, needs "
+                    f"the column(s) {', '.join(lacking)}, which the file lacks (it has: {_columns_of(table)})"
+                )
+            return FileReport(str(path), table.sheet, None, source, "unrecognised", message)
         _, order, mapping, header = best
         office = _office_rank(path.name)
         return RecognisedFile(path, table.sheet, mapping, header, (order, office, path.name, table.sheet or ""), source)
 
     def _load_taxonomy(self) -> None:
-        records: list[NodeRecord | EdgeRecord] = []
-        for code, name, parent in self.taxonomy.categories:
-            records.append(NodeRecord("ProblemCategory", code, {"name": name, "level": 1 if parent is None else 2}))
-        for code, _name, parent in self.taxonomy.categories:
-            if parent:
-                records.append(
-                    EdgeRecord("SUBCATEGORY_OF", NodeRef("ProblemCategory", code), NodeRef("ProblemCategory", parent))
-                )
-        digest = hashlib.sha256(repr(self.taxonomy.categories).encode("utf-8")).hexdigest()
-        source = "taxonomy"
-        previous = self.backend.nodes("Source", where={"source_id": source})
-        if not previous.empty and previous.loc[0, "sha256"] == digest:
+        """Settle the taxonomy of this run: the workspace's, plus what the user gives; store it if it grew."""
+        stored = Taxonomy.from_backend(self.backend)
+        if stored is None:
+            taxonomy = self.given_taxonomy or load_taxonomy()
+        else:
+            taxonomy = stored.merge(self.given_taxonomy) if self.given_taxonomy else stored
+        self.taxonomy = taxonomy
+        previous = self.backend.nodes("Source", where={"source_id": TAXONOMY_SOURCE})
+        document = json.dumps(taxonomy.document(with_origin=True), ensure_ascii=False, sort_keys=True)
+        if not previous.empty and previous.iloc[0].get("document") == document:
             return
         if not previous.empty:
-            self.backend.retract_source(source)
+            self.backend.retract_source(TAXONOMY_SOURCE)
         marker = NodeRecord(
-            "Source", source, {"status": "complete", "sha256": digest, "format": "taxonomy", "batch": self.batch}
+            "Source",
+            TAXONOMY_SOURCE,
+            {
+                "status": "complete",
+                "sha256": taxonomy.digest(),
+                "format": "taxonomy",
+                "batch": self.batch,
+                "document": document,
+            },
         )
+        records = taxonomy.records()
         # Small enough for one batch, so the tree and its marker commit together.
-        self.backend.write([*records, marker], source=source, batch_size=len(records) + 1)
+        self.backend.write([*records, marker], source=TAXONOMY_SOURCE, batch_size=len(records) + 1)
 
     def _ingest_one(
         self, job: RecognisedFile, report: IngestReport, pending: Future[MappedFile] | None = None
@@ -306,13 +401,22 @@ class Ingester:
         path, mapping = job.path, job.mapping
         source = job.source
         fr = FileReport(str(path), job.sheet, mapping.name, source)
+        fr.mapping_path = str(getattr(mapping, "path", "") or "") or None
+        missing, absent = _missing_columns(mapping, job.header.columns)
+        fr.warnings = absent
+        if missing:
+            fr.status = "refused"
+            fr.message = "; ".join(missing)
+            return fr
         digest = self._digest(job)
-        previous = self.backend.nodes("Source", where={"source_id": source})
-        if not previous.empty and previous.loc[0, "sha256"] == digest and previous.loc[0, "status"] == "complete":
+        previous = self._previous(job)
+        if not previous.empty and not self.force and source not in self._reload and self._same(previous.iloc[0], job):
+            row = previous.iloc[0]
             fr.status = "unchanged"
-            fr.rows_read = int(previous.loc[0, "rows_read"] or 0)
-            fr.rows_loaded = int(previous.loc[0, "rows_loaded"] or 0)
-            fr.rows_quarantined = int(previous.loc[0, "rows_quarantined"] or 0)
+            fr.rows_read = int(_number(row.get("rows_read")))
+            fr.rows_loaded = int(_number(row.get("rows_loaded")))
+            fr.rows_quarantined = int(_number(row.get("rows_quarantined")))
+            fr.links_unresolved = int(_number(row.get("links_unresolved")))
             return fr
         variables, problems = file_vars_for(mapping, path, self.overrides)
         if problems:
@@ -328,10 +432,24 @@ class Ingester:
                 f"is set to hash it: set {SECRET_KEY_ENV} (keep it the same for every ingest)"
             )
             return fr
+        recipe = self._recipe(job)
         if not previous.empty:
-            # A changed file, or a load that was cut off: start this source afresh.
+            # A changed file or mapping, or a load that was cut off: start this source afresh.
             self.backend.retract_source(source)
-            fr.status = "replaced" if previous.loc[0, "status"] == "complete" else "loaded"
+            row = previous.iloc[0]
+            if row.get("status") != "complete":
+                fr.status = "loaded"
+            elif row.get("sha256") != digest:
+                fr.status = "replaced"
+            else:
+                fr.status = "reloaded"
+                fr.message = (
+                    "loaded again: --force"
+                    if self.force
+                    else "loaded again: its mapping, the taxonomy or the file variables changed"
+                    if row.get("recipe_sha256") != recipe
+                    else "loaded again: links it could not resolve before may resolve now"
+                )
         # Marked as loading first, complete last: a crash in between is seen and redone next time.
         self.backend.write(
             [
@@ -347,6 +465,7 @@ class Ingester:
             mapped.rows_loaded,
             mapped.rows_quarantined,
         )
+        fr.quality = mapped.quality
         fr.seconds["read"], fr.seconds["map"] = mapped.read_seconds, mapped.map_seconds
         clock = time.perf_counter()
         quarantine = mapped.quarantine
@@ -359,22 +478,47 @@ class Ingester:
                     origin[id(record)] = row_number
                     writer.add_edge(record)
         fr.seconds["write"] = time.perf_counter() - clock
-        table_sheet = job.sheet
+        if quarantine:
+            report.quarantine_path = self._append("quarantine.csv", quarantine)
+        waiting = [(e, origin.get(id(e), "")) for e in writer.report.unresolved]
+        done = _PendingLinks(job, fr, variables, digest, recipe, waiting)
+        if done.edges:
+            # Their end nodes may come from a file later in this run: tried again once all are written.
+            self._pending.append(done)
+        else:
+            self._complete(done, report)
+        return fr
+
+    def _finish_pending(self, report: IngestReport) -> None:
+        """Try the links that waited for the rest of the run, report what still finds no end node, and mark
+        those files complete."""
+        pending, self._pending = self._pending, []
+        for item in pending:
+            with self.backend.writer(item.job.source, batch_size=self.batch_size) as writer:
+                for edge, _row in item.edges:
+                    writer.add_edge(edge)
+            still = {id(e) for e in writer.report.unresolved}
+            item.edges = [(e, row) for e, row in item.edges if id(e) in still]
+            self._complete(item, report)
+            if self.progress:
+                self.progress(item.report)
+
+    def _complete(self, item: _PendingLinks, report: IngestReport) -> None:
+        fr, job = item.report, item.job
         unresolved = [
             [
                 self.batch,
-                path.name,
-                table_sheet or "",
-                origin.get(id(e), ""),
+                job.path.name,
+                job.sheet or "",
+                row,
                 e.type,
                 f"{e.start} -> {e.end}",
-                "link target not found (load the file that defines it first)",
+                "no file loaded so far defines the end node (load the file that does; this file's links are "
+                "tried again on the next ingest that adds anything)",
             ]
-            for e in writer.report.unresolved
+            for e, row in item.edges
         ]
         fr.links_unresolved = len(unresolved)
-        if quarantine:
-            report.quarantine_path = self._append("quarantine.csv", quarantine)
         if unresolved:
             report.unresolved_path = self._append("unresolved_links.csv", unresolved)
         # Written last: "complete" with this digest marks the file as completely loaded.
@@ -382,26 +526,27 @@ class Ingester:
             [
                 NodeRecord(
                     "Source",
-                    source,
+                    job.source,
                     {
                         "status": "complete",
-                        "path": str(path),
-                        "sheet": table_sheet,
-                        "sha256": digest,
-                        "format": mapping.name,
-                        "office": str(variables.get("office") or ""),
-                        "tier": variables.get("office_tier"),
+                        "path": str(job.path),
+                        "sheet": job.sheet,
+                        "sha256": item.digest,
+                        "recipe_sha256": item.recipe,
+                        "format": job.mapping.name,
+                        "office": str(item.variables.get("office") or ""),
+                        "tier": item.variables.get("office_tier"),
                         "ingested_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                         "batch": self.batch,
                         "rows_read": fr.rows_read,
                         "rows_loaded": fr.rows_loaded,
                         "rows_quarantined": fr.rows_quarantined,
+                        "links_unresolved": fr.links_unresolved,
                     },
                 )
             ],
-            source=source,
+            source=job.source,
         )
-        return fr
 
     def _append(self, name: str, rows: list[list[Any]]) -> Path:
         path = self.quarantine_dir / name
@@ -430,6 +575,86 @@ class Ingester:
         return path
 
 
+@dataclass
+class _PendingLinks:
+    """A file written but for links whose end nodes were missing when it was."""
+
+    job: RecognisedFile
+    report: FileReport
+    variables: dict[str, Any]
+    digest: str
+    recipe: str
+    edges: list[tuple[EdgeRecord, Any]]
+
+
+def _all_fields(mapping: Any) -> list[Any]:
+    """A mapping's field tables: its own and those of its nested ``each`` blocks."""
+    out = [getattr(mapping, "fields", {}) or {}]
+    stack = list(getattr(mapping, "each", ()) or ())
+    while stack:
+        e = stack.pop()
+        out.append(e.fields)
+        stack.extend(e.each)
+    return out
+
+
+def _missing_columns(mapping: Any, columns: Sequence[str | None]) -> tuple[list[str], list[str]]:
+    """The columns a mapping reads that a file lacks: (errors for required fields, warnings for others)."""
+    if not isinstance(mapping, Mapping_):
+        return [], []  # OCDS is read by code that knows which parts a release may leave out
+    present = {c for c in columns if c}
+    fields = mapping.fields
+    errors: list[str] = []
+    warnings: list[str] = []
+    where = Path(str(getattr(mapping, "path", "") or mapping.name)).name
+    for spec in fields.values():
+        needed = [c for c in spec.needed_columns if c not in fields]
+        if spec.template is not None:
+            lacking = [c for c in needed if c not in present]
+        else:
+            lacking = needed if needed and not (present & set(needed)) else []
+        if not lacking:
+            continue
+        text = f"the mapping {where} reads column {' / '.join(lacking)} (field {spec.name}), which this file lacks"
+        (errors if spec.required else warnings).append(text)
+    for e in getattr(mapping, "each", ()) or ():
+        if e.split and not (present & set(e.split)):
+            warnings.append(f"the mapping {where} splits column {' / '.join(e.split)}, which this file lacks")
+    if errors:
+        errors.append(f"the file's columns are: {', '.join(sorted(present))}")
+    return errors, warnings
+
+
+def _lacking(table: RawTable, mapping: Any) -> list[str]:
+    present = set(_header_cells(table))
+    needed = list(mapping.required_headers) + [g[0] for g in mapping.one_of if not present & set(g)]
+    return [c for c in needed if c not in present]
+
+
+def _header_cells(table: RawTable) -> list[str]:
+    cells: list[str] = []
+    for _, row in table.rows[:12]:
+        for c in row:
+            if isinstance(c, dict):
+                cells.extend(str(k) for k in c)
+            elif c is not None and str(c).strip():
+                cells.append(str(c).strip())
+    return cells
+
+
+def _columns_of(table: RawTable) -> str:
+    cells = list(dict.fromkeys(_header_cells(table)))[:15]
+    return ", ".join(cells) + (" …" if len(cells) == 15 else "")
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if number != number else number
+
+
 @dataclass(frozen=True)
 class _MapTask:
     """What reading and mapping one file needs (picklable: it may run in a worker process)."""
@@ -455,6 +680,7 @@ class MappedFile:
     records: list[NodeRecord | EdgeRecord] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     quarantine: list[list[Any]] = field(default_factory=list)
+    quality: list[FieldQuality] = field(default_factory=list)
     read_seconds: float = 0.0
     map_seconds: float = 0.0
 
@@ -508,6 +734,7 @@ def _map_file(task: _MapTask) -> MappedFile:
             out.records.append(record)
             out.rows.append(row_number)
         out.rows_loaded += 1
+    out.quality = list(getattr(mapper, "quality", {}).values())
     out.map_seconds = time.perf_counter() - clock
     return out
 

@@ -22,6 +22,7 @@ becomes a label or a type.
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
 import hmac
 import re
@@ -37,6 +38,9 @@ import yaml
 from graphmodel import EdgeRecord, NodeRecord, NodeRef, Schema, SchemaError
 
 from . import parse as P
+from .mapping_schema import mapping_problems
+from .quality import FieldQuality
+from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "Mapping_",
@@ -76,47 +80,16 @@ class MappingError(SchemaError):
 
 
 @dataclass(frozen=True)
-class Taxonomy:
-    """The problem-category tree: codes, names and the aliases offices write."""
-
-    categories: tuple[tuple[str, str, str | None], ...]  # (code, name, parent)
-    aliases: Mapping[str, str]
-    systems: Mapping[str, str]  # any way of writing a sector system -> its code
-
-    def system(self, value: str) -> str:
-        key = re.sub(r"\s", "", value)
-        code = self.systems.get(key)
-        if code is None:
-            raise P.ParseError(f"unknown sector system '{value}' (add it to the taxonomy's systems)")
-        return code
-
-    def code(self, value: str) -> str:
-        key = re.sub(r"[\s“”\"'、，,]", "", value)
-        code = self.aliases.get(key) or self.aliases.get(key.upper())
-        if code is None:
-            raise P.ParseError(f"unknown problem category '{value}' (add it to the taxonomy's aliases)")
-        return code
-
-
-def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Load a problem-category tree (default: ``ingest/mappings/taxonomy.yaml``)."""
-    path = Path(path) if path else Path(__file__).parent / "mappings" / "taxonomy.yaml"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    cats, aliases, systems = [], {}, {}
-    for item in doc["categories"]:
-        code, name, parent = str(item["code"]), str(item["name"]), item.get("parent")
-        cats.append((code, name, parent))
-        for alias in [code, name, *item.get("aliases", [])]:
-            aliases[re.sub(r"[\s“”\"'、，,]", "", str(alias))] = code
-    for item in doc.get("systems", []):
-        for alias in [item["code"], item["name"], *item.get("aliases", [])]:
-            systems[re.sub(r"\s", "", str(alias))] = str(item["code"])
-    return Taxonomy(tuple(cats), aliases, systems)
-
-
-@dataclass(frozen=True)
 class FieldSpec:
-    """One field: the column(s) it may come from, its parser, and whether a row needs it."""
+    """One field: where its value comes from, how it is rewritten and parsed, and whether a row needs it.
+
+    The value is taken from the first of these that the spec has: ``const``; ``which`` (the value of the
+    first listed column that is filled); ``template`` (columns and earlier fields put together); ``columns``
+    (the first that is present and filled). It is then narrowed by ``extract`` (a regular expression's
+    ``value`` group, else its first group, else the whole match), rewritten by ``keywords`` (the value of
+    the first keyword the text contains) and ``values`` (a whole-value map), with ``default`` for a filled
+    value neither recognises, translated by ``aliases`` and finally parsed by ``parser``.
+    """
 
     name: str
     columns: tuple[str, ...]
@@ -124,8 +97,26 @@ class FieldSpec:
     required: bool = False
     secret: bool = False
     enum: tuple[str, str] | None = None  # (Label, property) whose enum labels are accepted
-    aliases: Mapping[str, str] = field(default_factory=dict)  # other words offices write -> enum code
+    aliases: Mapping[str, str] = field(default_factory=dict)  # other words offices write -> what the parser reads
     skip_invalid: bool = False  # an unparseable value leaves the field empty instead of quarantining the row
+    template: str | None = None
+    which: tuple[tuple[str, Any], ...] = ()
+    const: Any = None
+    extract: str | None = None
+    keywords: tuple[tuple[str, Any], ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+    default: Any = None
+
+    @property
+    def needed_columns(self) -> tuple[str, ...]:
+        """The file columns this field reads (a template's names that are not fields are columns)."""
+        if self.const is not None:
+            return ()
+        if self.which:
+            return tuple(c for c, _ in self.which)
+        if self.template is not None:
+            return _template_names(self.template)
+        return self.columns
 
 
 @dataclass(frozen=True)
@@ -181,6 +172,8 @@ class Mapping_:
     records: tuple[RecordSpec, ...]
     each: tuple[EachSpec, ...]
     has_secrets: bool
+    digest: str = ""  # of the mapping file's text: a changed mapping reloads what it loaded
+    builtin: bool = False  # shipped with liandong (a user's own mappings are preferred where both fit)
 
     def matches(self, columns: Sequence[str | None]) -> bool:
         present = {c for c in columns if c}
@@ -212,7 +205,7 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
 
 
 def _fields(spec: Mapping[str, Any], schema: Schema, where: str) -> dict[str, FieldSpec]:
-    out = {}
+    out: dict[str, FieldSpec] = {}
     for name, f in (spec or {}).items():
         if isinstance(f, str):
             f = {"column": f}
@@ -233,6 +226,27 @@ def _fields(spec: Mapping[str, Any], schema: Schema, where: str) -> dict[str, Fi
             raise MappingError(
                 f"{where}: field {name}: unknown parser {parser!r}; known: {', '.join(sorted(_PARSERS))}"
             )
+        sources = [k for k in ("column", "template", "which", "const") if f.get(k) is not None]
+        if len(sources) != 1:
+            raise MappingError(
+                f"{where}: field {name} takes its value from exactly one of column, template, which or const "
+                f"({'it has ' + ', '.join(sources) if sources else 'it has none'})"
+            )
+        extract = f.get("extract")
+        if extract is not None:
+            try:
+                compiled = re.compile(str(extract))
+            except re.error as exc:
+                raise MappingError(f"{where}: field {name}: extract is not a regular expression ({exc})") from None
+            if compiled.groups > 1 and "value" not in compiled.groupindex:
+                raise MappingError(
+                    f"{where}: field {name}: extract has several groups; name the one to keep (?P<value>…)"
+                )
+        template = f.get("template")
+        if template is not None:
+            unknown = [n for n in _template_names(str(template)) if n in out and out[n].secret]
+            if unknown:
+                raise MappingError(f"{where}: field {name}: a template cannot use the secret field {unknown[0]}")
         out[name] = FieldSpec(
             name,
             _as_tuple(f.get("column")),
@@ -242,8 +256,31 @@ def _fields(spec: Mapping[str, Any], schema: Schema, where: str) -> dict[str, Fi
             enum,
             {str(k): str(v) for k, v in (f.get("aliases") or {}).items()},
             f.get("invalid") == "skip",
+            template=None if template is None else str(template),
+            which=tuple((str(k), v) for k, v in (f.get("which") or {}).items()),
+            const=f.get("const"),
+            extract=None if extract is None else str(extract),
+            keywords=tuple((str(k), v) for k, v in (f.get("keywords") or {}).items()),
+            values={_map_key(k): v for k, v in (f.get("map") or {}).items()},
+            default=f.get("default"),
         )
     return out
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
+def _map_key(value: Any) -> str:
+    return re.sub(r"\s", "", P.clean_text(value) or "")
+
+
+_TEMPLATE_NAME = re.compile(r"\{([^{}]+)\}")
+
+
+def _template_names(template: str) -> tuple[str, ...]:
+    """The names a field template puts together: ``"{年份}-{月份}-01"`` -> (年份, 月份)."""
+    return tuple(dict.fromkeys(_TEMPLATE_NAME.findall(template)))
 
 
 def _records(items: Sequence[Mapping[str, Any]], schema: Schema, where: str) -> tuple[RecordSpec, ...]:
@@ -321,14 +358,24 @@ def _each(items: Sequence[Mapping[str, Any]], schema: Schema, where: str) -> tup
     return tuple(out)
 
 
-def load_mapping(path: str | Path, schema: Schema) -> Mapping_:
-    """Load and check one mapping file against ``schema``."""
+def load_mapping(path: str | Path, schema: Schema, *, builtin: bool = False) -> Mapping_:
+    """Load and check one mapping file against the mapping schema and the graph ``schema``.
+
+    Every problem is a :class:`MappingError` naming the file and, for the mapping's own shape (an unknown
+    key, a value of the wrong type), the line.
+    """
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
         raise MappingError(f"cannot read the mapping {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML: {exc}") from None
     where = path.name
+    problems = mapping_problems(doc, text, str(path))
+    if problems:
+        raise MappingError("the mapping is not valid:\n  " + "\n  ".join(problems))
     try:
         headers = doc.get("headers") or {}
         fields = _fields(doc.get("fields") or {}, schema, where)
@@ -339,6 +386,13 @@ def load_mapping(path: str | Path, schema: Schema) -> Mapping_:
         file_vars = {
             name: (str(v["pattern"]), str(v.get("parse", "text"))) for name, v in (doc.get("file_vars") or {}).items()
         }
+        for name, (pattern, parser) in file_vars.items():
+            if parser not in _PARSERS:
+                raise MappingError(f"{where}: file_vars.{name}: unknown parser {parser!r}")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise MappingError(f"{where}: file_vars.{name}: pattern is not a regular expression ({exc})") from None
         records = _records(doc.get("records") or [], schema, where)
         # A key is in every export: one made of a secret field would carry its stored hash ({FIELD_key} does not).
         hidden = {n for f in (fields, *(e.fields for e in _walk_each(each))) for n, spec in f.items() if spec.secret}
@@ -348,6 +402,8 @@ def load_mapping(path: str | Path, schema: Schema) -> Mapping_:
             if used:
                 name = sorted(used)[0]
                 raise MappingError(f"a key uses the secret field {{{name}}}; write {{{name}_key}} instead")
+        known = {*fields, *file_vars, *_DERIVED_VARS, *(f"{n}_key" for n in hidden)}
+        _check_names(records, each, fields, known, where)
         return Mapping_(
             name=str(doc["format"]),
             title=str(doc.get("title", doc["format"])),
@@ -359,11 +415,70 @@ def load_mapping(path: str | Path, schema: Schema) -> Mapping_:
             records=records,
             each=each,
             has_secrets=secret,
+            digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            builtin=builtin,
         )
     except SchemaError as exc:
         raise MappingError(f"{where}: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise MappingError(f"{where}: malformed mapping ({exc!r})") from None
+
+
+# What every file's variables give besides those a mapping declares (see file_vars_for).
+_DERIVED_VARS = ("office", "office_tier", "office_level", "office_name", "department")
+
+
+def _check_names(
+    records: Sequence[RecordSpec],
+    each: Sequence[EachSpec],
+    fields: Mapping[str, FieldSpec],
+    known: set[str],
+    where: str,
+) -> None:
+    """Every name a record uses is a field or a file variable: a misspelt one would leave records unwritten."""
+
+    def check(name: str, what: str, available: set[str]) -> None:
+        if name not in available:
+            hint = difflib.get_close_matches(name, sorted(available), n=1, cutoff=0.6)
+            raise MappingError(
+                f"{where}: {what} uses {{{name}}}, which is no field of this mapping"
+                + (f" (did you mean {{{hint[0]}}}?)" if hint else f"; fields: {', '.join(sorted(available))}")
+            )
+
+    def walk(recs: Sequence[RecordSpec], available: set[str]) -> None:
+        for rec in recs:
+            what = rec.node or rec.rel or "a record"
+            for t in (*rec.key, *(rec.start[1] if rec.start else ()), *(rec.end[1] if rec.end else ())):
+                for n in _template_fields(t):
+                    check(n, f"{what}'s key", available)
+            for prop, sources in rec.props.items():
+                names = _template_fields(sources[0]) if len(sources) == 1 and "{" in sources[0] else sources
+                for n in names:
+                    check(n, f"{what}.{prop}", available)
+            for n in (*rec.when, *rec.when_equals):
+                check(n, f"{what}'s when", available)
+
+    def fields_order(specs: Mapping[str, FieldSpec], available: set[str]) -> None:
+        for spec in specs.values():
+            if spec.template is not None:
+                for n in _template_names(spec.template):
+                    if n in specs and n not in available:
+                        raise MappingError(
+                            f"{where}: field {spec.name}'s template uses the field {n}, which comes after it; "
+                            "put the fields it uses first"
+                        )
+            available.add(spec.name)
+
+    fields_order(fields, set(known) - set(fields))
+    walk(records, known)
+
+    def walk_each(items: Sequence[EachSpec], available: set[str]) -> None:
+        for e in items:
+            inner = {*available, *e.fields, "_index", *(f"{n}_key" for n, f in e.fields.items() if f.secret)}
+            walk(e.records, inner)
+            walk_each(e.each, inner)
+
+    walk_each(each, known)
 
 
 def _walk_each(each: Sequence[EachSpec]) -> Iterator[EachSpec]:
@@ -376,7 +491,7 @@ def builtin_mappings(schema: Schema) -> list[Mapping_]:
     """The mappings shipped for the formats liandong knows (``ingest/mappings/*.yaml``)."""
     folder = Path(__file__).parent / "mappings"
     # Format mappings are numbered (their order is the load order); other YAML there is reference data.
-    return [load_mapping(p, schema) for p in sorted(folder.glob("[0-9]*_*.yaml"))]
+    return [load_mapping(p, schema, builtin=True) for p in sorted(folder.glob("[0-9]*_*.yaml"))]
 
 
 # ------------------------------------------------------------------ applying
@@ -444,24 +559,66 @@ class RowMapper:
         self.file_vars = dict(file_vars)
         self.secret_key = secret_key
         self.mentions = mentions
-        self._plans: dict[int, tuple[Callable[[Any], Any], dict[Any, Any]]] = {}
+        self._plans: dict[int, tuple[Callable[[Any], tuple[Any, bool]], dict[Any, Any]]] = {}
+        self.quality: dict[int, FieldQuality] = {}  # per field: rows, empty, invalid, unrecognised values
+        # A field that reads a secret column (a birth date from the resident ID) never shows its values either.
+        tables = (mapping.fields, *(e.fields for e in _walk_each(mapping.each)))
+        every = [f for fields in tables for f in fields.values()]
+        hidden = {c for f in every if f.secret for c in f.needed_columns}
+        self._withheld = {id(f) for f in every if f.secret or hidden & set(f.needed_columns)}
         self._compiled_specs: dict[int, list[_CompiledRecord]] = {}
 
-    def _parser(self, spec: FieldSpec) -> Callable[[Any], Any]:
+    def _parser(self, spec: FieldSpec) -> Callable[[Any], tuple[Any, bool]]:
+        """The whole path from a field's raw value to its parsed value, and whether a rewrite rule
+        (extract, keywords, map) failed to recognise it."""
         if spec.parser == "enum" and spec.enum:
-            return _enum_parser(self.schema, spec.enum, spec.aliases)
-        base = _PARSERS[spec.parser]
-        if spec.parser in ("category", "system"):
-            lookup = self.taxonomy.code if spec.parser == "category" else self.taxonomy.system
+            base = _enum_parser(self.schema, spec.enum, spec.aliases)
+            aliases: Mapping[str, str] = {}  # the enum parser matches them as it matches labels
+        else:
+            base = _PARSERS[spec.parser]
+            aliases = {_map_key(k): v for k, v in spec.aliases.items()}
+            if spec.parser in ("category", "system"):
+                lookup = self.taxonomy.code if spec.parser == "category" else self.taxonomy.system
+                clean = base
 
-            def parse(value: Any) -> Any:
-                parsed = base(value)
-                return None if parsed is None else lookup(parsed)
+                def base(value: Any) -> Any:
+                    parsed = clean(value)
+                    return None if parsed is None else lookup(parsed)
 
-            return parse
-        return base
+        extract = re.compile(spec.extract) if spec.extract else None
+        keywords, values, default = spec.keywords, spec.values, spec.default
+        rewrites = extract is not None or bool(keywords) or bool(values)
 
-    def _parse(self, spec: FieldSpec, value: Any) -> Any:
+        def parse(value: Any) -> tuple[Any, bool]:
+            missed = False
+            if rewrites:
+                text: Any = P.clean_text(value)
+                if text is not None and extract is not None:
+                    m = extract.search(text)
+                    if m is None:
+                        text, missed = None, True
+                    else:
+                        text = m.group("value") if "value" in extract.groupindex else m.group(1 if m.re.groups else 0)
+                if text is not None and keywords:
+                    hit = next((out for word, out in keywords if word in text), _MISSING)
+                    if hit is _MISSING:
+                        text, missed = default, True
+                    else:
+                        text = hit
+                if text is not None and values:
+                    key = _map_key(text)
+                    if key in values:
+                        text = values[key]
+                    elif default is not None:
+                        text, missed = default, True
+                value = text
+            if aliases and value is not None:
+                value = aliases.get(_map_key(value), value)
+            return base(value), missed
+
+        return parse
+
+    def _parse(self, spec: FieldSpec, value: Any) -> tuple[Any, bool]:
         """Parse one field's raw value (memoised: exports repeat names, labels and codes row after row)."""
         plan = self._plans.get(id(spec))
         if plan is None:
@@ -488,6 +645,37 @@ class RowMapper:
         assert self.secret_key is not None
         return hmac.new(self.secret_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
+    @staticmethod
+    def _raw(spec: FieldSpec, raw: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[str | None, Any]:
+        """Where a field's value comes from in this row, and the value as written (before any rewrite)."""
+        if spec.const is not None:
+            return None, spec.const
+        if spec.which:
+            for column, out in spec.which:
+                if _filled(raw.get(column)):
+                    return column, out
+            return spec.which[0][0], None
+        if spec.template is not None:
+            parts: dict[str, str] = {}
+            for name in _template_names(spec.template):
+                if values.get(name) is not None:
+                    parts[name] = _key_text(values[name])
+                elif _filled(raw.get(name)):
+                    parts[name] = P.clean_text(raw[name]) or ""
+                else:
+                    return spec.template, None
+            return spec.template, _TEMPLATE_NAME.sub(lambda m: parts[m.group(1)], spec.template)
+        cols = spec.columns
+        if len(cols) == 1:
+            return (cols[0], raw.get(cols[0])) if cols[0] in raw else (None, None)
+        first = None
+        for c in cols:
+            if c in raw:
+                if _filled(raw[c]):
+                    return c, raw[c]
+                first = first or c
+        return first, None
+
     def _parse_fields(
         self,
         fields: Mapping[str, FieldSpec],
@@ -496,29 +684,35 @@ class RowMapper:
         values: dict[str, Any],
         columns: dict[str, str] | None,
     ) -> None:
+        quality = self.quality
         for spec in fields.values():
-            cols = spec.columns
-            if len(cols) == 1:
-                column = cols[0] if cols[0] in raw else None
-            else:
-                column = next((c for c in cols if c in raw), None)
-            value = raw.get(column) if column else None
+            column, value = self._raw(spec, raw, values)
+            shown = column or (spec.columns[0] if spec.columns else spec.name)
             if columns is not None:
-                columns[spec.name] = column or (cols[0] if cols else spec.name)
+                columns[spec.name] = shown
+            q = quality.get(id(spec))
+            if q is None:
+                q = quality[id(spec)] = FieldQuality(spec.name, shown)
+            q.rows += 1
             try:
-                parsed = self._parse(spec, value)
+                parsed, missed = self._parse(spec, value)
             except P.ParseError as exc:
+                q.invalid += 1
+                withheld = id(spec) in self._withheld
+                q.note(SECRET_WITHHELD if withheld else value)
                 if not spec.skip_invalid:
-                    if spec.secret:
+                    if withheld:
                         # Secret values never reach the quarantine file; file and row locate them.
                         value, exc = SECRET_WITHHELD, P.ParseError(_withhold(str(exc), value))
-                    result.problems.append((column or (cols[0] if cols else spec.name), value, str(exc)))
+                    result.problems.append((shown, value, str(exc)))
                 continue
+            if missed:
+                q.unrecognised += 1
+                q.note(SECRET_WITHHELD if id(spec) in self._withheld else value)
             if parsed is None:
+                q.empty += 1
                 if spec.required:
-                    result.problems.append(
-                        (column or (cols[0] if cols else spec.name), value, "required value is missing")
-                    )
+                    result.problems.append((shown, value, "required value is missing"))
                     continue
                 values[spec.name] = None
                 continue
@@ -764,9 +958,10 @@ def file_vars_for(mapping: Mapping_, path: Path, overrides: Mapping[str, str]) -
         raw = overrides.get(name)
         if raw is None:
             m = re.search(pattern, path.name)
-            raw = m.group(1) if m else None
+            raw = (m.group(1) if m.re.groups else m.group(0)) if m else None
         if raw is None:
-            problems.append(f"cannot tell the {name} from the file name {path.name}; pass --{name.replace('_', '-')}")
+            how = "--office CODE" if name == "office" else f"--file-var {name}=VALUE"
+            problems.append(f"cannot tell the {name} from the file name {path.name}; pass {how}")
             continue
         try:
             out[name] = _PARSERS[parser](raw)
@@ -774,7 +969,7 @@ def file_vars_for(mapping: Mapping_, path: Path, overrides: Mapping[str, str]) -
             problems.append(f"{name}: {exc}")
     if "office" in out and out["office"]:
         code = str(out["office"])
-        out["office_tier"] = "province" if code.endswith("0000") else ("city" if code.endswith("00") else "county")
+        out["office_tier"] = P.region_tier(code)
         out["office_level"] = {"province": "provincial"}.get(out["office_tier"], out["office_tier"])
         out["office_name"] = P.region_name(code) or code
     return out, problems
