@@ -13,21 +13,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import pandas as pd
 
 from graphmodel import GraphBackend
+from ingest.parse import ParseError, current_region
 
 from .base import DetectorError
 
 __all__ = ["GraphView", "RESOLVED_LABELS"]
 
 RESOLVED_LABELS = ("Organisation", "Person", "Company")
+_log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=65536)
+def _today(code: str) -> str:
+    """The code in use today for a region code; a code GB/T 2260 never had stands for itself."""
+    try:
+        return current_region(code)
+    except ParseError:
+        return code
 
 
 def _dates(series: pd.Series) -> pd.Series:
@@ -368,26 +380,74 @@ class GraphView:
 
     # -- scope: the public frames are the full ones cut to the jurisdiction ---------------------------
     def in_scope(self, region_code: Any) -> bool:
-        """Whether a region code lies in this view's scope (always, without a scope)."""
+        """Whether a region code lies in this view's scope (always, without a scope).
+
+        Both the code and the scope are taken as the codes in use today (:func:`ingest.parse.current_region`):
+        110228 (密云县, a district since 2015) lies in the scope 110118 and in 110000, and a scope given as a
+        retired code means its successor.
+        """
         if self.scope is None:
             return True
         if not isinstance(region_code, str) or len(region_code) != 6:
             return False
-        if self.scope.endswith("0000"):
-            return region_code[:2] == self.scope[:2]
-        if self.scope.endswith("00"):
-            return region_code[:4] == self.scope[:4]
-        return region_code == self.scope
+        code, scope = _today(region_code), _today(self.scope)
+        if scope.endswith("0000"):
+            return code[:2] == scope[:2]
+        if scope.endswith("00"):
+            return code[:4] == scope[:4]
+        return code == scope
+
+    @cached_property
+    def _placed(self) -> dict[str, tuple[str | None, str]]:
+        """Organisation -> (region code, how it was placed), or (None, why not).
+
+        From declared properties only, never from the spelling of a key: the organisation's own
+        ``region_code`` (a directory entry; a department carries its office's), else the nearest ``PART_OF``
+        parent that has one.
+        """
+        orgs = self._all_organisations
+        own = {o: c for o, c in zip(orgs.index, orgs["region_code"], strict=True) if isinstance(c, str) and c}
+        parent = self._all_parent
+        out: dict[str, tuple[str | None, str]] = {}
+        for o in orgs.index:
+            if o in own:
+                out[o] = (own[o], "region_code")
+                continue
+            chain, up = [o], parent.get(o)
+            while up is not None and up not in own and up not in chain:
+                chain.append(up)
+                up = parent.get(up)
+            if up is not None and up in own:
+                out[o] = (own[up], f"PART_OF {up}")
+            elif len(chain) > 1:
+                out[o] = (None, f"no region_code on its records nor on its PART_OF parents ({len(chain) - 1})")
+            else:
+                out[o] = (None, "no region_code on its records and no PART_OF parent")
+        return out
+
+    @cached_property
+    def unplaced(self) -> pd.DataFrame:
+        """Organisations that cannot be placed in any region, and why: index ``id``, columns name, records, why.
+
+        A scoped view leaves them out (they lie in no jurisdiction) and says how many at WARNING level of the
+        ``analytics.graphview`` logger; give them a ``region_code`` (or a ``PART_OF`` parent with one) to place
+        them.
+        """
+        orgs = self._all_organisations
+        why = {o: reason for o, (code, reason) in self._placed.items() if code is None}
+        out = orgs.loc[orgs.index.isin(list(why)), ["name", "records"]].copy()
+        out["why"] = [why[o] for o in out.index]
+        return out
 
     @cached_property
     def _scope_orgs(self) -> set[str]:
-        orgs = self._all_organisations
-        out = set()
-        for o, code in zip(orgs.index, orgs["region_code"], strict=True):
-            if not isinstance(code, str) and str(o).startswith("dept:"):
-                code = str(o).split(":")[1]  # a department is its office's: dept:330102:巡察办
-            if self.in_scope(code):
-                out.add(o)
+        out = {o for o, (code, _) in self._placed.items() if code is not None and self.in_scope(code)}
+        if self.scope is not None and len(self.unplaced):
+            _log.warning(
+                "scope %s: %d organisation(s) have no region and are left out (GraphView.unplaced lists them)",
+                self.scope,
+                len(self.unplaced),
+            )
         return out
 
     def _keep(self, ids: pd.Series, missing_ok: bool = False) -> pd.Series:

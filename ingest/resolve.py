@@ -313,8 +313,9 @@ class Resolver:
         code_of = dict(zip(frame["org_id"], frame["region_code"], strict=True))
         plain: dict[str, list[str]] = defaultdict(list)
         plain_region: dict[str, str] = {}
+        office_of = _record_offices(self.backend, "Organisation", frame)
         for key, name in zip(frame["org_id"], frame["name"], strict=True):
-            office = _office_of(key)
+            office = office_of[key]
             region, form = org_form(name, office)
             forms[form].append(key)
             region_of[form] = region
@@ -340,7 +341,7 @@ class Resolver:
             links.extend(self._near(region_forms, forms, directory))
         written: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for key, name in zip(frame["org_id"], frame["name"], strict=True):
-            written[_office_of(key) or ""][normalise_org_name(name) or key].append(key)
+            written[office_of[key] or ""][normalise_org_name(name) or key].append(key)
         for names in written.values():
             links.extend(self._near(list(names), names, directory))
         by_region = defaultdict(list)
@@ -449,9 +450,10 @@ class Resolver:
         for key in keys:
             if birth_of.get(key) is not None:
                 contexts[key].add(("same birth date", birth_of[key]))
-            named_org = _person_context(key)
-            if named_org is not None:
-                contexts[key].add(("serving at the same organisation", orgs.get(named_org, named_org)))
+        # A record that names a person only beside an organisation (a lead about both, a rectification both
+        # answer for) places the person at that organisation, as a post does.
+        for key, named_org in _named_together(self.backend):
+            contexts[key].add(("serving at the same organisation", orgs.get(named_org, named_org)))
         members: dict[tuple[str, Any], set[str]] = defaultdict(set)
         for key, found in contexts.items():
             for context in found:
@@ -596,14 +598,48 @@ class _Clusters:
         return g
 
 
-def _office_of(key: str) -> str | None:
-    m = re.match(r"^(?:org|dept):(\d{6}):", key)
-    return m.group(1) if m else None
+def _record_offices(backend: GraphBackend, label: str, frame: Any) -> dict[str, str | None]:
+    """Each record's office: its ``office`` property, else the office of the files that wrote it, when they agree.
+
+    Keys are whatever a mapping makes them, so the office is never read out of a key; a graph loaded before
+    records carried ``office`` still has each file's office on its ``Source`` node.
+    """
+    key = backend.schema.node(label).key
+    values = frame["office"] if "office" in frame else [None] * len(frame)
+    office: dict[str, str | None] = {
+        k: o if isinstance(o, str) and o else None for k, o in zip(frame[key], values, strict=True)
+    }
+    missing = {k for k, o in office.items() if o is None}
+    if missing:
+        sources = backend.nodes("Source")
+        by_source = {
+            s: o for s, o in zip(sources["source_id"], sources["office"], strict=True) if isinstance(o, str) and o
+        }
+        written = backend.nodes(label, include_sources=True)
+        for k, ids in zip(written[key], written["source_ids"], strict=True):
+            if k in missing:
+                found = {by_source[s] for s in ids if s in by_source}
+                office[k] = found.pop() if len(found) == 1 else None
+    return office
 
 
-def _person_context(key: str) -> str | None:
-    """The organisation record a name-only person record was written against (``person:OFFICE:NAME:ORG``)."""
-    m = re.match(r"^person:(\d{6}):[^:]+:(.+)$", key)
-    if not m or re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.group(2)):
-        return None
-    return f"org:{m.group(1)}:{m.group(2)}"
+def _named_together(backend: GraphBackend) -> Iterable[tuple[str, str]]:
+    """(person record, organisation record) pairs that one lead or one rectification names together."""
+    for rel_type, person_end, other_end in (("CONCERNS", "end", "start"), ("RESPONSIBLE_FOR", "start", "end")):
+        frame = backend.relationships(rel_type)
+        if frame.empty:
+            continue
+        people: dict[str, set[str]] = defaultdict(set)
+        orgs: dict[str, set[str]] = defaultdict(set)
+        for row in frame.itertuples(index=False):
+            label, key = getattr(row, f"{person_end}_label"), getattr(row, f"{person_end}_key")
+            if label == "Person":
+                people[getattr(row, f"{other_end}_key")].add(key)
+            elif label == "Organisation":
+                orgs[getattr(row, f"{other_end}_key")].add(key)
+        for record, named in people.items():
+            # Only where the record names one organisation: then the person is named as one of its own.
+            if len(orgs.get(record, ())) == 1:
+                (org,) = orgs[record]
+                for person in named:
+                    yield person, org

@@ -6,7 +6,8 @@ detections and every file the CLI writes (``analyze`` CSV/evidence CSV/JSON,
 the dossier workbook, the HTML report, GEXF and GraphML networks) are checked
 two ways: the organisations they name by id must lie in the scope (judged by
 region code with the documented rule: a province sees its cities and
-counties, a city its counties, a county itself; an organisation with no known
+counties, a city its counties, a county itself; an organisation without a
+region code of its own takes its nearest PART_OF parent's; one with no known
 region is outside every scope), and the files, read back, must hold no id or
 distinctive name of an organisation outside it. Secrets (resident-ID hashes,
 petitioner hashes, lead summaries, how declared relatives are related) must
@@ -86,7 +87,7 @@ class World:
         self,
         *,
         canonical: dict[str, str],  # organisation record key -> canonical id
-        code: dict[str, str | None],  # canonical id -> region code (a department: its office's)
+        code: dict[str, str | None],  # canonical id -> region code (its own, else its PART_OF parent's)
         names: dict[str, set[str]],  # canonical id -> every name its records carry
         keys_by_prefix: dict[str, list[str]],  # "org:330100:" -> record keys, longest first
         present: tuple[str, ...],  # region codes in the graph, with their cities and province
@@ -139,11 +140,20 @@ def world(tiny_world: TinyWorld) -> World:
     backend = tiny_world.backend
     full = GraphView(backend)
     canonical = full.canonical("Organisation")
+    # An organisation's region: its own region_code (a department carries its office's), else its nearest
+    # PART_OF parent's.
+    own = {
+        o: region
+        for o, region in zip(full.organisations.index, full.organisations["region_code"], strict=True)
+        if isinstance(region, str)
+    }
     code: dict[str, str | None] = {}
-    for o, region in zip(full.organisations.index, full.organisations["region_code"], strict=True):
-        if not isinstance(region, str) and str(o).startswith("dept:"):
-            region = str(o).split(":")[1]  # a department (dept:330102:巡察办) is its office's
-        code[o] = region if isinstance(region, str) else None
+    for o in full.organisations.index:
+        up, seen = o, {o}
+        while up not in own and full.parent.get(up) not in (None, *seen):
+            up = full.parent[up]
+            seen.add(up)
+        code[o] = own.get(up)
     records = backend.nodes("Organisation")
     names: dict[str, set[str]] = defaultdict(set)
     for key, name in zip(records["org_id"], records["name"], strict=True):
