@@ -121,12 +121,39 @@ def _detector_results(
         if not quiet:
             why = sorted(set(reasons[n] for n in todo))
             click.echo(f"running {', '.join(todo)} now ({'; '.join(why)})", err=True)
-        found.update(run_detectors(view, todo, as_of=as_of, reveal_secrets=reveal_secrets))
+        # A failure is kept as that detector's result: the export is written with it noted, then reported.
+        found.update(run_detectors(view, todo, as_of=as_of, reveal_secrets=reveal_secrets, errors="keep"))
     return {n: found[n] for n in names}, {n: reasons[n] for n in todo}
 
 
 def _reuse_json(found: dict[str, Any], ran: dict[str, str]) -> dict[str, Any]:
-    return {"reused": [n for n in found if n not in ran], "ran": ran}
+    return {
+        "reused": [n for n in found if n not in ran],
+        "ran": ran,
+        "skipped": {n: r.skipped for n, r in found.items() if r.status == "skipped"},
+        "failed": {n: r.failed for n, r in found.items() if r.status == "failed"},
+    }
+
+
+def _exported(
+    path: Path, found: dict[str, Any], ran: dict[str, str], as_json: bool, summary: str, fields: dict[str, Any]
+) -> None:
+    """Say what an export wrote and which detectors it lacks (skipped: inputs absent; failed); exit 1 on a failure."""
+    from analytics import outcome_line
+
+    if as_json:
+        click.echo(json.dumps({"file": str(path), **fields, **_reuse_json(found, ran)}, ensure_ascii=False))
+    else:
+        for result in found.values():
+            if result.status != "ran":
+                click.echo(outcome_line(result), err=True)
+        click.echo(f"wrote {path}" + (f": {summary}" if summary else ""))
+    failed = [n for n, r in found.items() if r.status == "failed"]
+    if failed:
+        raise click.ClickException(
+            f"{path} is written, without what {', '.join(failed)} would have added: the detector(s) failed (see "
+            "above). Run 'liandong analyze' on this graph for the traceback."
+        )
 
 
 def _secrets_option(f):
@@ -600,9 +627,14 @@ def analyze(
       liandong --workspace ./ws analyze recurrence systemic-problems --as-of 2024-12-31 --out ./findings
       liandong --workspace ./ws analyze --scope 330102     # one county and below
 
+    A detector whose inputs the graph does not hold (a procurement-only graph
+    has no findings) is skipped with a line saying what it needs; the run
+    still exits 0. If a detector fails, the others' files are still written,
+    the failure is reported by name, and the exit code is 1.
+
     Every run appends a line to WORKSPACE/audit.log (who, when, scope, command, files written).
     """
-    from analytics import DETECTORS, run_detectors, write_results
+    from analytics import DETECTORS, outcome_line, run_and_write
 
     if list_only:
         for spec in DETECTORS.values():
@@ -616,22 +648,21 @@ def analyze(
     unknown = [n for n in chosen if n not in DETECTORS]
     if unknown:
         raise click.ClickException(f"unknown detector {', '.join(unknown)}; the detectors are: {', '.join(DETECTORS)}")
-    results = {}
-    # One detector at a time, each reported as it finishes: a province takes a minute or two.
-    for name in chosen:
-        results.update(run_detectors(view, [name], as_of=as_of, seed=seed, reveal_secrets=reveal_secrets))
-        if not as_json:
-            result = results[name]
-            top = result.detections[0].summary if result.detections else "-"
-            click.echo(f"{name:<22} {len(result):>6,} found in {result.stats.get('seconds', 0):6.2f} s   top: {top}")
-    run = {
-        "graph": view.fingerprint(),
-        "scope": view.scope,
-        "as_of": None if as_of is None else as_of.strip(),
-        "seed": seed,
-        "reveal_secrets": reveal_secrets,
-    }
-    paths = write_results(results, folder, run=run)
+
+    def show(result: Any) -> None:
+        # Each detector reported (and its files written) as it finishes: a province takes a minute or two.
+        if as_json:
+            return
+        if result.status != "ran":
+            click.echo(outcome_line(result), err=result.status == "failed")
+            return
+        top = result.detections[0].summary if result.detections else "-"
+        seconds = result.stats.get("seconds", 0)
+        click.echo(f"{result.detector:<22} {len(result):>6,} found in {seconds:6.2f} s   top: {top}")
+
+    results, paths = run_and_write(
+        view, folder, chosen, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, on_result=show
+    )
     _audit(
         state,
         "analyze",
@@ -639,14 +670,33 @@ def analyze(
         secrets=reveal_secrets,
         files=[str(p) for by_kind in paths.values() for p in by_kind.values()],
     )
+    failed = [n for n, r in results.items() if r.status == "failed"]
     if as_json:
         click.echo(
             json.dumps(
-                {n: {"detections": len(r), "seconds": r.stats.get("seconds")} for n, r in results.items()}, indent=2
+                {
+                    n: {
+                        "status": r.status,
+                        "detections": len(r),
+                        "seconds": r.stats.get("seconds"),
+                        **({"skipped": r.skipped, "missing": list(r.missing)} if r.skipped else {}),
+                        **({"failed": r.failed} if r.failed else {}),
+                    }
+                    for n, r in results.items()
+                },
+                ensure_ascii=False,
+                indent=2,
             )
         )
-        return
-    click.echo(f"written to {folder}")
+    else:
+        skipped = sum(r.status == "skipped" for r in results.values())
+        note = f" ({skipped} skipped: their inputs are not in the graph)" if skipped else ""
+        click.echo(f"written to {folder}{note}")
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} detector(s) failed: {', '.join(failed)} (see the lines above; the traceback is in "
+            f"{folder / (failed[0] + '.json')}). The other detectors' results are written to {folder}."
+        )
 
 
 @main.command()
@@ -754,6 +804,8 @@ def export_dossier(
     links), the suspected problems with their evidence, and the cadres
     responsible. Lead contents, petitioners and personal-matters details are
     not written unless --reveal-secrets. The run is logged in WORKSPACE/audit.log.
+    On a graph that lacks what a detector needs (no findings, say), the first
+    sheet lists the detectors skipped and the records each needs.
 
     What 'liandong analyze' wrote is used when it was computed on this very
     graph with the same scope and parameters (--results names its folder);
@@ -782,15 +834,8 @@ def export_dossier(
     path = write_target_dossier(view, found, out, title=title, top=top)
     _audit(state, "export dossier", scope=scope, secrets=reveal_secrets, files=[str(path)])
     shown = min(top, len(found["targets"]))
-    if as_json:
-        click.echo(
-            json.dumps(
-                {"file": str(path), "targets": len(found["targets"]), "sheets": shown, **_reuse_json(found, ran)},
-                ensure_ascii=False,
-            )
-        )
-        return
-    click.echo(f"wrote {path}: {len(found['targets']):,} ranked targets, {shown} with their own sheet")
+    summary = f"{len(found['targets']):,} ranked targets, {shown} with their own sheet"
+    _exported(path, found, ran, as_json, summary, {"targets": len(found["targets"]), "sheets": shown})
 
 
 @export.command("network")
@@ -805,6 +850,8 @@ def export_network(state: _State, out: str, scope: str | None, results: str | No
     Nodes: companies, tenders, buyer organisations, cadres and relatives, with
     their names and ring; edges: bids (amount, won), tenders issued, posts,
     declared relatives, roles in firms. The run is logged in WORKSPACE/audit.log.
+    The file's description (GEXF meta, GraphML graph data) says which detectors
+    found what, and which were skipped because the graph lacks their inputs.
 
     What 'liandong analyze' wrote is used when it was computed on this very
     graph with the same scope and parameters (--results names its folder);
@@ -824,11 +871,8 @@ def export_network(state: _State, out: str, scope: str | None, results: str | No
     graph = evidence_network(view, found)
     path = write_network(graph, out)
     _audit(state, "export network", scope=scope, secrets=False, files=[str(path)])
-    if as_json:
-        counts = {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}
-        click.echo(json.dumps({"file": str(path), **counts, **_reuse_json(found, ran)}, ensure_ascii=False))
-        return
-    click.echo(f"wrote {path}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges")
+    counts = {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}
+    _exported(path, found, ran, as_json, f"{counts['nodes']:,} nodes, {counts['edges']:,} edges", counts)
 
 
 @export.command("report")
@@ -852,7 +896,8 @@ def export_report(
     Sections: what each detector found; problem categories by system and tier
     with the systemic hits marked; bid-ring networks; lead flow (sankey);
     rectification timelines; the ranked targets. The run is logged in
-    WORKSPACE/audit.log.
+    WORKSPACE/audit.log. Detectors skipped because the graph lacks their
+    inputs are listed first, each with the records it needs.
 
     What 'liandong analyze' wrote is used when it was computed on this very
     graph with the same scope and parameters (--results names its folder);
@@ -869,13 +914,7 @@ def export_report(
     found, ran = _detector_results(state, view, detector_names(), results, rerun, as_of=as_of, quiet=as_json)
     path = write_html_report(view, found, out)
     _audit(state, "export report", scope=scope, secrets=False, files=[str(path)])
-    if as_json:
-        detections = {n: len(r) for n, r in found.items()}
-        click.echo(
-            json.dumps({"file": str(path), "detections": detections, **_reuse_json(found, ran)}, ensure_ascii=False)
-        )
-        return
-    click.echo(f"wrote {path}")
+    _exported(path, found, ran, as_json, "", {"detections": {n: len(r) for n, r in found.items()}})
 
 
 @export.command("graph")
@@ -894,6 +933,8 @@ def export_graph(state: _State, out: str, scope: str | None, reveal_secrets: boo
     findings and rectifications, the tours that inspected them with teams and
     rounds, leads and transfers, tenders and bidders, cadres serving there, and
     the relationships among these. The run is logged in WORKSPACE/audit.log.
+    A graph holding only some kinds of records gives a file of those; the
+    command names the declared labels it holds no record of.
 
     \b
     Example:
@@ -911,9 +952,14 @@ def export_graph(state: _State, out: str, scope: str | None, reveal_secrets: boo
         keep = scope_closure(GraphView(backend, scope=scope))
     counts = write_graph_jsonl(backend, out, reveal_secrets=reveal_secrets, keep=keep)
     _audit(state, "export graph", scope=scope, secrets=reveal_secrets, files=[out])
+    # A partial graph makes a valid, partial file; say which declared labels it holds no record of.
+    held = backend.stats()["nodes"]
+    absent = [label for label in backend.schema.nodes if not held.get(label)]
     if as_json:
-        click.echo(json.dumps({"file": out, **counts}))
+        click.echo(json.dumps({"file": out, **counts, "absent_labels": absent}))
         return
+    if absent:
+        click.echo(f"the graph holds no {', '.join(absent)} records, so neither does {out}", err=True)
     click.echo(
         f"wrote {out}: {counts['nodes']:,} nodes, {counts['relationships']:,} relationships"
         + (

@@ -12,20 +12,32 @@ One module per detector; :mod:`.registry` lists them by their CLI names;
 
 from __future__ import annotations
 
-from .base import Detection, DetectorError, DetectorResult, Evidence
+from .base import Detection, DetectorError, DetectorResult, Evidence, InputsAbsent
 from .graphview import GraphView
-from .registry import DETECTORS, detector_names, read_results, reuse_results, run_detectors, write_results
+from .registry import (
+    DETECTORS,
+    detector_names,
+    outcome_line,
+    read_results,
+    reuse_results,
+    run_and_write,
+    run_detectors,
+    write_results,
+)
 
 __all__ = [
     "Detection",
     "DetectorError",
     "DetectorResult",
     "Evidence",
+    "InputsAbsent",
     "GraphView",
     "DETECTORS",
     "detector_names",
+    "outcome_line",
     "read_results",
     "reuse_results",
     "run_detectors",
+    "run_and_write",
     "write_results",
 ]

@@ -25,11 +25,19 @@ import pandas as pd
 
 from graphmodel import LiandongError
 
-__all__ = ["Evidence", "Detection", "DetectorResult", "DetectorError"]
+__all__ = ["Evidence", "Detection", "DetectorResult", "DetectorError", "InputsAbsent"]
 
 
 class DetectorError(LiandongError, ValueError):
     """A detector cannot run as asked (a bad parameter, or the graph lacks what it needs)."""
+
+
+class InputsAbsent(DetectorError):
+    """The records a detector needs are not in the graph (or not in the view's scope): it is skipped, not failed.
+
+    :func:`analytics.run_detectors` turns this into a skipped :class:`DetectorResult` whose ``skipped`` says why;
+    the message should name the missing records as an analyst knows them.
+    """
 
 
 @dataclass(frozen=True)
@@ -127,15 +135,40 @@ class DetectorResult:
         The parameters it ran with (``as_of`` and thresholds), for the record.
     stats : dict
         What it looked at (counts), so an empty result can be told from no data.
+    columns : tuple of str
+        The columns :meth:`to_frame` gives first, whether or not anything was found (the registry's
+        documented columns; more follow if detections carry more).
+    skipped : str, optional
+        Why the detector did not run: the records it needs are absent (see ``missing``). No detections.
+    missing : tuple of str
+        For a skipped detector, the labels and relationship types it needs that the graph does not hold.
+    failed : str, optional
+        Why the detector failed, for a person; ``stats["traceback"]`` holds the details for developers.
+
+    Notes
+    -----
+    ``status`` is ``"ran"``, ``"skipped"`` or ``"failed"``. A skipped or failed result has no detections,
+    which is not the same as a detector that ran and found nothing.
     """
 
     detector: str
     detections: list[Detection]
     params: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()
+    skipped: str | None = None
+    missing: tuple[str, ...] = ()
+    failed: str | None = None
 
     def __post_init__(self) -> None:
         self.detections.sort(key=lambda d: (-d.score, d.subject))
+        self.columns = tuple(self.columns)
+        self.missing = tuple(self.missing)
+
+    @property
+    def status(self) -> str:
+        """``"ran"``, ``"skipped"`` (inputs absent) or ``"failed"``."""
+        return "failed" if self.failed else "skipped" if self.skipped else "ran"
 
     def __len__(self) -> int:
         return len(self.detections)
@@ -157,7 +190,7 @@ class DetectorResult:
                 row[key] = ";".join(map(str, value)) if isinstance(value, list | tuple) else value
             row["evidence"] = len(d.evidence)
             rows.append(row)
-        return pd.DataFrame(rows, columns=_frame_columns(rows))
+        return pd.DataFrame(rows, columns=_frame_columns(rows, self.columns))
 
     def plot(self, top: int = 20):  # type: ignore[no-untyped-def]
         """A plotly bar chart of the ``top`` detections by score, each labelled with its summary.
@@ -195,26 +228,41 @@ class DetectorResult:
         return pd.DataFrame(rows, columns=["subject", "step", "role", "label", "ref", "text", "date"])
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready dict: detector, params, stats and detections."""
+        """JSON-ready dict: detector, status (with why it was skipped or failed), params, stats, columns and
+        detections."""
         return {
             "detector": self.detector,
+            "status": self.status,
+            "skipped": self.skipped,
+            "missing": list(self.missing),
+            "failed": self.failed,
             "params": _jsonable(self.params),
             "stats": _jsonable(self.stats),
+            "columns": list(self.columns),
             "detections": [d.to_dict() for d in self.detections],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DetectorResult:
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json` (files written before results had a status read as ``"ran"``)."""
         return cls(
             detector=data["detector"],
             detections=[Detection.from_dict(d) for d in data.get("detections", [])],
             params=dict(data.get("params", {})),
             stats=dict(data.get("stats", {})),
+            columns=tuple(data.get("columns", ())),
+            skipped=data.get("skipped"),
+            missing=tuple(data.get("missing", ())),
+            failed=data.get("failed"),
         )
 
     def write(self, folder: str | Path) -> dict[str, Path]:
-        """Write ``NAME.csv``, ``NAME.evidence.csv`` and ``NAME.json`` into ``folder``; returns the paths."""
+        """Write ``NAME.csv``, ``NAME.evidence.csv`` and ``NAME.json`` into ``folder``; returns the paths.
+
+        A skipped detector writes them too (the CSVs with their header only, the JSON saying why); a failed
+        one writes only ``NAME.json`` saying why, and removes the CSVs an earlier run left, which would
+        otherwise pass for this run's.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths = {
@@ -222,17 +270,21 @@ class DetectorResult:
             "evidence": folder / f"{self.detector}.evidence.csv",
             "json": folder / f"{self.detector}.json",
         }
-        # utf-8-sig so Excel on Windows opens the Chinese text correctly.
-        self.to_frame().to_csv(paths["csv"], index=False, encoding="utf-8-sig")
-        self.evidence_frame().to_csv(paths["evidence"], index=False, encoding="utf-8-sig")
+        if self.failed:
+            for kind in ("csv", "evidence"):
+                paths.pop(kind).unlink(missing_ok=True)
+        else:
+            # utf-8-sig so Excel on Windows opens the Chinese text correctly.
+            self.to_frame().to_csv(paths["csv"], index=False, encoding="utf-8-sig")
+            self.evidence_frame().to_csv(paths["evidence"], index=False, encoding="utf-8-sig")
         tmp = paths["json"].with_suffix(".json.tmp")
         tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(paths["json"])
         return paths
 
 
-def _frame_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    columns = ["subject", "kind", "score", "summary"]
+def _frame_columns(rows: Sequence[Mapping[str, Any]], declared: Sequence[str] = ()) -> list[str]:
+    columns = list(dict.fromkeys(["subject", "kind", "score", "summary", *declared]))
     for row in rows:
         columns.extend(k for k in row if k not in columns)
     return columns

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from .base import DetectorResult
 from .graphview import GraphView
+from .registry import outcome_line
 
 __all__ = ["write_target_dossier"]
 
@@ -134,9 +135,11 @@ def write_target_dossier(
     view : GraphView
         The (possibly scoped) graph.
     results : mapping of detector name to DetectorResult
-        Must hold ``targets``; ``recurrence``, ``systemic-problems``, ``bid-rings``, ``conflict-of-interest``,
+        ``targets`` ranks the units; ``recurrence``, ``systemic-problems``, ``bid-rings``, ``conflict-of-interest``,
         ``duplicate-leads`` and ``overdue-transfers`` add their evidence when present. Secret details are in
         them only if the detectors were run with ``reveal_secrets``; the dossier writes what it is given.
+        Results that were skipped (their inputs are not in the graph) or failed are listed on the first sheet
+        with the reason, as is ``targets`` when missing: a graph without them still gives a workbook.
     path : str or Path
         The ``.xlsx`` file to write.
     title : str
@@ -149,11 +152,17 @@ def write_target_dossier(
     Path
     """
     path = Path(path)
-    targets = results["targets"].detections[:top]
+    ranked = results.get("targets")
+    targets = ranked.detections[:top] if ranked is not None else []
     wb = Workbook()
     ranking = _Sheet(wb.active)
     wb.active.title = "对象排序"
     ranking.title(f"{title}（{dt.date.today().isoformat()} 生成）")
+    notes = [[outcome_line(r)] for r in results.values() if r.status != "ran"]
+    if ranked is None:
+        notes.insert(0, ["targets（精准制导）: 未运行，无排序 (not run: no ranking)"])
+    if notes:
+        ranking.table("说明：未能运行的检测及所缺数据 (detectors not run, and the records they need)", ["说明"], notes)
     rows = []
     for rank, d in enumerate(targets, start=1):
         tier = d.details.get("tier")

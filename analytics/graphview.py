@@ -43,6 +43,7 @@ def _today(code: str) -> str:
 
 
 def _dates(series: pd.Series) -> pd.Series:
+    # datetime64 whatever the values: all missing, or no rows at all (a graph without this kind of record).
     return pd.to_datetime(series, errors="coerce")
 
 
@@ -62,7 +63,10 @@ class GraphView:
     Notes
     -----
     Frames are read lazily and cached; build a new view after the graph
-    changes. Dates are ``datetime64`` columns (``NaT`` when missing).
+    changes. Dates are ``datetime64`` columns (``NaT`` when missing). A
+    frame has the same columns and dtypes whether the graph holds many
+    records of its kind or none: a graph of procurement data alone has an
+    empty ``findings`` frame whose ``found_date`` is still ``datetime64``.
     """
 
     def __init__(self, backend: GraphBackend, scope: str | None = None):
@@ -79,6 +83,7 @@ class GraphView:
         self._canonical: dict[str, dict[str, str]] = {}
         self._results: dict[tuple, Any] = {}
         self._fingerprint: str | None = None
+        self._counts: dict[str, int] | None = None
         self._node_frames: dict[str, pd.DataFrame] = {}
         self._rel_frames: dict[str, pd.DataFrame] = {}
 
@@ -100,6 +105,17 @@ class GraphView:
         if key not in self._results:
             self._results[key] = compute()
         return self._results[key]
+
+    def counts(self) -> dict[str, int]:
+        """Records per label and per relationship type in the graph, scope aside (those with none are left out).
+
+        What tells a detector its inputs are absent (a graph of procurement data alone has no ``Finding``),
+        read once per view from the backend's counts.
+        """
+        if self._counts is None:
+            stats = self.backend.stats()
+            self._counts = {**stats["nodes"], **stats["relationships"]}
+        return dict(self._counts)
 
     def fingerprint(self) -> str:
         """A digest of what the whole graph holds: its sources (each file at its version), its counts, and
@@ -164,8 +180,6 @@ class GraphView:
     def _entities(self, label: str, prefer: Callable[[pd.DataFrame], pd.Series] | None = None) -> pd.DataFrame:
         frame = self._nodes(label)
         key = self.backend.schema.node(label).key
-        if frame.empty:
-            return pd.DataFrame(columns=["id", "records", *[c for c in frame.columns if c != key]]).set_index("id")
         frame = frame.copy()
         frame["id"] = frame["canonical_id"].fillna(frame[key])
         if prefer is not None:
@@ -209,21 +223,7 @@ class GraphView:
     @cached_property
     def _all_findings(self) -> pd.DataFrame:
         """Findings: finding, category, found_date, severity, amount, organisation, tour."""
-        f = self._nodes("Finding")
-        if f.empty:
-            return pd.DataFrame(
-                columns=[
-                    "finding",
-                    "category",
-                    "found_date",
-                    "severity",
-                    "amount",
-                    "description",
-                    "organisation",
-                    "tour",
-                ]
-            )
-        f = f.rename(columns={"finding_id": "finding"})
+        f = self._nodes("Finding").rename(columns={"finding_id": "finding"})
         f["found_date"] = _dates(f["found_date"])
         concerns = self.rel("CONCERNS", "Finding", "Organisation")[["start", "end"]]
         concerns = concerns.drop_duplicates("start").rename(columns={"start": "finding", "end": "organisation"})
@@ -234,10 +234,7 @@ class GraphView:
     @cached_property
     def _all_rectifications(self) -> pd.DataFrame:
         """Rectifications: rectification, finding, status, deadline, reported_date, verified."""
-        r = self._nodes("Rectification")
-        if r.empty:
-            return pd.DataFrame(columns=["rectification", "finding", "status", "deadline", "reported_date", "verified"])
-        r = r.rename(columns={"rectification_id": "rectification"})
+        r = self._nodes("Rectification").rename(columns={"rectification_id": "rectification"})
         for c in ("deadline", "reported_date", "verified_date"):
             r[c] = _dates(r[c])
         link = self.rel("RECTIFIES")[["start", "end"]].rename(columns={"start": "rectification", "end": "finding"})
@@ -247,8 +244,6 @@ class GraphView:
     def _all_tours(self) -> pd.DataFrame:
         """Tours: tour, level, kind, start_date, end_date, round, team."""
         t = self._nodes("Tour").rename(columns={"tour_id": "tour"})
-        if t.empty:
-            return pd.DataFrame(columns=["tour", "level", "kind", "start_date", "end_date", "round", "team"])
         for c in ("start_date", "end_date", "feedback_date"):
             t[c] = _dates(t[c])
         rounds = self.rel("IN_ROUND")[["start", "end"]].drop_duplicates("start")
@@ -307,8 +302,6 @@ class GraphView:
     def _all_tenders(self) -> pd.DataFrame:
         """Tenders: tender, title, budget, announced, awarded, method, buyer."""
         t = self._nodes("Tender").rename(columns={"tender_id": "tender"})
-        if t.empty:
-            return pd.DataFrame(columns=["tender", "title", "budget", "announced", "awarded", "method", "buyer"])
         t["announced"] = _dates(t["announced"])
         t["awarded"] = _dates(t["awarded"])
         issued = self.rel("ISSUED")[["start", "end"]].drop_duplicates("end")
@@ -318,10 +311,8 @@ class GraphView:
     def _all_bids(self) -> pd.DataFrame:
         """Bids: company, tender, amount, rank, won (one per company and tender)."""
         b = self.rel("BID_ON")
-        if b.empty:
-            return pd.DataFrame(columns=["company", "tender", "amount", "rank", "won"])
         b = b.rename(columns={"start": "company", "end": "tender"})[["company", "tender", "amount", "rank", "won"]]
-        b["amount"] = pd.to_numeric(b["amount"], errors="coerce")
+        b["amount"] = pd.to_numeric(b["amount"], errors="coerce").astype(float)
         b["won"] = b["won"].fillna(False).astype(bool)
         # Two records of one company resolved together on one tender are one bid: keep the winning one.
         b = b.sort_values(["tender", "company", "won"], ascending=[True, True, False])
@@ -341,19 +332,6 @@ class GraphView:
     def _all_leads(self) -> pd.DataFrame:
         """Leads: lead, source, received_date, status, category, department, organisation, person."""
         lead = self._nodes("Lead")
-        if lead.empty:
-            return pd.DataFrame(
-                columns=[
-                    "lead",
-                    "source",
-                    "received_date",
-                    "status",
-                    "category",
-                    "department",
-                    "organisation",
-                    "person",
-                ]
-            )
         lead = lead.rename(columns={"lead_id": "lead"}).drop(columns=["summary", "petitioner_hash"], errors="ignore")
         lead["received_date"] = _dates(lead["received_date"])
         received = self.rel("RECEIVED")[["start", "end"]].drop_duplicates("end")
@@ -367,10 +345,6 @@ class GraphView:
     def _all_transfers(self) -> pd.DataFrame:
         """Transfers: transfer, lead, recipient, transfer_date, deadline, feedback_date, feedback."""
         t = self._nodes("Transfer").rename(columns={"transfer_id": "transfer"})
-        if t.empty:
-            return pd.DataFrame(
-                columns=["transfer", "lead", "recipient", "transfer_date", "deadline", "feedback_date", "feedback"]
-            )
         for c in ("transfer_date", "deadline", "feedback_date"):
             t[c] = _dates(t[c])
         has = self.rel("HAS_TRANSFER")[["start", "end"]].drop_duplicates("end")

@@ -5,24 +5,39 @@ Nodes are companies, tenders, buyer organisations and cadres, each with a
 edges are the links the evidence rests on: a company bid on a tender (with
 the amount and whether it won), an organisation issued a tender, a cadre
 served at the buyer, a cadre (or a declared relative) is tied to a firm.
+The graph's ``notes`` say what each detector found, or why it was skipped
+(the graph lacks its inputs) or failed; the file carries them (GEXF
+``<meta><description>``, GraphML graph data), so an empty network says why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from xml.etree.ElementTree import SubElement
 
 import networkx as nx
+from networkx.readwrite.gexf import GEXFWriter
 
 from .base import DetectorResult
 from .graphview import GraphView
+from .registry import outcome_line
+
+NETWORK_DETECTORS = ("bid-rings", "conflict-of-interest")
 
 __all__ = ["evidence_network", "write_network"]
 
 
 def evidence_network(view: GraphView, results: Mapping[str, DetectorResult]) -> nx.MultiDiGraph:
-    """The network of the ``bid-rings`` and ``conflict-of-interest`` results (either may be absent)."""
+    """The network of the ``bid-rings`` and ``conflict-of-interest`` results (either may be absent).
+
+    ``graph["notes"]`` says, one line per detector, what it found or why it is not in the network.
+    """
     g = nx.MultiDiGraph()
+    g.graph["notes"] = "\n".join(
+        outcome_line(results[name]) if name in results else f"{name}: not run (不在本次结果中)"
+        for name in NETWORK_DETECTORS
+    )
 
     def node(kind: str, gid: str, label_kind: str, **attrs: object) -> str:
         if gid not in g:
@@ -67,11 +82,17 @@ def evidence_network(view: GraphView, results: Mapping[str, DetectorResult]) -> 
 
 
 def write_network(graph: nx.MultiDiGraph, path: str | Path) -> Path:
-    """Write ``graph`` as GEXF (``.gexf``, for Gephi) or GraphML (``.graphml``)."""
+    """Write ``graph`` as GEXF (``.gexf``, for Gephi) or GraphML (``.graphml``), its ``notes`` included."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".gexf":
-        nx.write_gexf(graph, path)
+        # As nx.write_gexf does, plus the notes as the file's description (GEXF keeps no graph attributes).
+        writer = GEXFWriter(version="1.2draft")
+        writer.add_graph(graph)
+        meta = writer.xml.find("meta")
+        if meta is not None and graph.graph.get("notes"):
+            SubElement(meta, "description").text = str(graph.graph["notes"])
+        writer.write(path)
     elif path.suffix.lower() == ".graphml":
         nx.write_graphml(graph, path)
     else:

@@ -183,7 +183,12 @@ def detect_profiles(view: GraphView, *, top: int | None = 200, as_of: dt.date | 
                 f"{row['days']} days at {row['targets']} units; "
                 f"{row['rectified']} rectified, {row['verified']} verified",
                 where={"tours": (str(tour),), "teams": (row["team"],) if isinstance(row["team"], str) else ()},
-                details={k: (iso(v) if k == "start_date" else v) for k, v in row.items() if not pd.isna(v)},
+                # (the tour's kind is "tour_kind": "kind" is the detection's own, team-quality)
+                details={
+                    ("tour_kind" if k == "kind" else k): (iso(v) if k == "start_date" else v)
+                    for k, v in row.items()
+                    if not pd.isna(v)
+                },
             )
         )
     counts = view.findings.groupby("organisation").size()

@@ -1,8 +1,16 @@
-"""The detectors by their CLI names, and running several on one graph.
+"""The detectors by their CLI names, what each needs from the graph, and running several on one graph.
 
 >>> from analytics import run_detectors              # doctest: +SKIP
 >>> results = run_detectors(backend, ["recurrence"])  # doctest: +SKIP
 >>> results["recurrence"].to_frame().head()           # doctest: +SKIP
+
+Each entry declares the records its detector cannot do without
+(:class:`Requirement`: labels and relationship types, in an analyst's words)
+and the columns of its frame. A graph may hold any subset of the data kinds
+(only procurement, say): a detector whose inputs the graph does not hold is
+skipped, and its result says so (``status == "skipped"``, ``skipped`` the
+reason, ``missing`` the labels and types), which :func:`outcome_line` puts in
+one line for a person.
 """
 
 from __future__ import annotations
@@ -11,15 +19,18 @@ import datetime as dt
 import inspect
 import json
 import time
+import traceback
 import tracemalloc
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import pandas as pd
 
 from graphmodel import GraphBackend
 
-from .base import DetectorError, DetectorResult
+from .base import DetectorError, DetectorResult, InputsAbsent
 from .bid_rings import detect_bid_rings
 from .conflict import detect_conflicts
 from .duplicate_leads import detect_duplicate_leads
@@ -32,13 +43,16 @@ from .systemic import detect_systemic_problems
 from .targets import detect_targets
 
 __all__ = [
+    "Requirement",
     "DetectorSpec",
     "DETECTORS",
     "run_detectors",
+    "run_and_write",
     "write_results",
     "read_results",
     "reuse_results",
     "detector_names",
+    "outcome_line",
     "register",
 ]
 
@@ -46,41 +60,245 @@ RUN_FILE = "runs.json"
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """Records a detector cannot do without: present when the graph holds any of ``any_of``.
+
+    Parameters
+    ----------
+    zh, en : str
+        What an analyst calls these records (``"整改台账"``, ``"rectifications"``).
+    any_of : tuple of str
+        Declared labels or relationship types that hold them; one with a record is enough.
+    """
+
+    zh: str
+    en: str
+    any_of: tuple[str, ...]
+
+    def met(self, counts: Mapping[str, int]) -> bool:
+        """Whether the graph (its counts per label and relationship type) holds any of these records."""
+        return any(counts.get(name, 0) > 0 for name in self.any_of)
+
+
+@dataclass(frozen=True)
 class DetectorSpec:
-    """One registered detector: its CLI name, a title for people, and the function."""
+    """One registered detector: its CLI name, a title for people, the function, its inputs and its columns.
+
+    Parameters
+    ----------
+    name : str
+        Kebab-case CLI name.
+    title : str
+        The Chinese term, a space, then what it finds in English (``"反弹回潮 problems back after …"``).
+    function : callable
+        ``function(view, **params) -> DetectorResult``.
+    requires : tuple of Requirement
+        All must be met for the detector to run; otherwise it is skipped.
+    columns : tuple of str
+        The columns of its result's frame (:meth:`~analytics.base.DetectorResult.to_frame`), found or not.
+    """
 
     name: str
     title: str
     function: Callable[..., DetectorResult]
+    requires: tuple[Requirement, ...] = ()
+    columns: tuple[str, ...] = ()
 
     @property
     def parameters(self) -> tuple[str, ...]:
         """Keyword parameters the detector accepts."""
         return tuple(p for p in inspect.signature(self.function).parameters if p != "view")
 
+    @property
+    def short_title(self) -> str:
+        """The Chinese term of the title (``"反弹回潮"``)."""
+        return self.title.split(" ", 1)[0]
+
+    def missing(self, counts: Mapping[str, int]) -> tuple[Requirement, ...]:
+        """The requirements the graph with these counts (per label and relationship type) does not meet."""
+        return tuple(r for r in self.requires if not r.met(counts))
+
+    def skip_reason(self, missing: Iterable[Requirement]) -> str:
+        """Why the detector is skipped, Chinese first: what it needs, and which of it the graph lacks."""
+        missing = tuple(missing)
+        needs_zh, needs_en = _join([r.zh for r in self.requires], "、", "和"), _join([r.en for r in self.requires])
+        if set(missing) >= set(self.requires):
+            none = "none of them" if len(self.requires) > 1 else "none"
+            return f"需要{needs_zh}，本图中没有 (skipped: needs {needs_en}; the graph holds {none})"
+        absent = "; ".join(" or ".join(r.any_of) for r in missing)
+        return (
+            f"需要{needs_zh}，本图中没有{_join([r.zh for r in missing], '、', '和')} "
+            f"(skipped: needs {needs_en}; not in the graph: {absent})"
+        )
+
     def run(self, view: GraphView, **params: Any) -> DetectorResult:
-        """Run with the parameters it accepts (others are ignored, so one set can feed every detector)."""
+        """Run with the parameters it accepts (others are ignored, so one set can feed every detector).
+
+        Skipped (a result with ``skipped`` set, no detections) when the graph lacks a requirement, or
+        when the detector finds its inputs absent from the view's scope (:class:`~analytics.base.InputsAbsent`).
+        """
         accepted = {k: v for k, v in params.items() if k in self.parameters}
-        return view.memo(self.name, accepted, lambda: self.function(view, **accepted))
+        missing = self.missing(view.counts())
+        if missing:
+            absent = tuple(name for r in missing for name in r.any_of)
+            reason = self.skip_reason(missing)
+            return DetectorResult(self.name, [], accepted, columns=self.columns, skipped=reason, missing=absent)
+        result = view.memo(self.name, accepted, lambda: self._call(view, accepted))
+        if not result.columns:
+            result.columns = self.columns
+        return result
+
+    def _call(self, view: GraphView, params: dict[str, Any]) -> DetectorResult:
+        try:
+            return self.function(view, **params)
+        except InputsAbsent as exc:
+            return DetectorResult(self.name, [], params, columns=self.columns, skipped=str(exc))
+
+
+def _join(words: list[str], comma: str = ", ", last: str = " and ") -> str:
+    # "a, b and c"; 甲、乙和丙
+    return words[0] if len(words) == 1 else comma.join(words[:-1]) + last + words[-1]
 
 
 DETECTORS: dict[str, DetectorSpec] = {}
 
 
-def register(name: str, title: str, function: Callable[..., DetectorResult]) -> None:
-    """Add a detector to the registry (kebab-case ``name``)."""
-    DETECTORS[name] = DetectorSpec(name, title, function)
+def register(
+    name: str,
+    title: str,
+    function: Callable[..., DetectorResult],
+    *,
+    requires: Iterable[Requirement] = (),
+    columns: Iterable[str] = (),
+) -> None:
+    """Add a detector to the registry (kebab-case ``name``); see :class:`DetectorSpec` for the rest."""
+    DETECTORS[name] = DetectorSpec(name, title, function, tuple(requires), tuple(columns))
 
 
-register("systemic-problems", "共性问题 systemic problems across tiers", detect_systemic_problems)
-register("recurrence", "反弹回潮 problems back after rectification", detect_recurrence)
-register("bid-rings", "围标串标 companies bidding together in tight-priced tenders", detect_bid_rings)
-register("conflict-of-interest", "利益冲突 cadres' firms bidding at their organisation", detect_conflicts)
-register("duplicate-leads", "重复线索 one allegation handled by several departments", detect_duplicate_leads)
-register("overdue-transfers", "移交逾期 transfers without feedback by the deadline", detect_overdue_transfers)
-register("inspector-ties", "回避 inspectors tied to their targets", detect_inspector_ties)
-register("targets", "精准制导 next round's targets, ranked by risk", detect_targets)
-register("profiles", "政治生态画像 organisations' records and teams' quality", detect_profiles)
+# What the detectors read, as the tiers' exports hold it (labels and relationship types of graphmodel/schema).
+FINDINGS = Requirement("发现问题", "findings", ("Finding",))
+RECTIFICATIONS = Requirement("整改台账", "rectifications", ("Rectification",))
+RECTIFIED_FINDINGS = Requirement("整改所对应的问题", "rectifications linked to their findings", ("RECTIFIES",))
+BIDS = Requirement("招投标记录", "bids on tenders", ("BID_ON",))
+BUYERS = Requirement("招标单位", "the organisations that issued the tenders", ("ISSUED",))
+POSTS = Requirement("干部任职", "cadres' posts", ("SERVES_AT",))
+COMPANY_PEOPLE = Requirement(
+    "企业的高管或股东（企业登记或个人有关事项）",
+    "officers or shareholders of firms",
+    ("OFFICER_OF", "SHAREHOLDER_OF"),
+)
+LEADS = Requirement("问题线索", "leads", ("Lead",))
+LEAD_DEPARTMENTS = Requirement("线索受理部门", "the departments that registered the leads", ("RECEIVED",))
+TRANSFERS = Requirement("线索移交台账", "transfers of leads", ("Transfer",))
+TOURS = Requirement("巡视巡察", "tours", ("Tour",))
+TEAM_MEMBERS = Requirement("巡察组人员", "tour team members", ("MEMBER_OF",))
+INSPECTED = Requirement("被巡察单位", "the organisations each tour inspected", ("INSPECTED",))
+ORGANISATIONS = Requirement("单位", "organisations", ("Organisation",))
+DATED_RECORDS = Requirement(
+    "带日期的记录（发现问题、问题线索、线索移交或招投标之一）",
+    "dated records (findings, leads, transfers or tenders)",
+    ("Finding", "Lead", "Transfer", "Tender"),
+)
+INSPECTION_RECORDS = Requirement(
+    "巡视巡察、发现问题或问题线索", "tours, findings or leads", ("Tour", "Finding", "Lead")
+)
+
+register(
+    "systemic-problems",
+    "共性问题 systemic problems across tiers",
+    detect_systemic_problems,
+    requires=(FINDINGS,),
+    columns=(
+        *("subject", "kind", "score", "summary", "organisations", "findings", "system", "category", "tiers"),
+        *("p_value", "q_value", "ratio", "organisations_by_tier", "per_tier", "evidence"),
+    ),
+)
+register(
+    "recurrence",
+    "反弹回潮 problems back after rectification",
+    detect_recurrence,
+    requires=(FINDINGS, RECTIFICATIONS, RECTIFIED_FINDINGS),
+    columns=(
+        *("subject", "kind", "score", "summary", "organisations", "findings", "rectifications", "category"),
+        *("organisation", "first_finding", "rectification", "reported", "later_finding", "found", "days_after"),
+        *("verified", "successor", "evidence"),
+    ),
+)
+register(
+    "bid-rings",
+    "围标串标 companies bidding together in tight-priced tenders",
+    detect_bid_rings,
+    requires=(BIDS,),
+    columns=(
+        *("subject", "kind", "score", "summary", "companies", "tenders", "organisations", "cadres", "members"),
+        *("meetings", "tight_meetings", "winners", "rotation", "pair_q_min", "shared_contacts", "buyers"),
+        *("cadres_at_buyers", "member_bids", "evidence"),
+    ),
+)
+register(
+    "conflict-of-interest",
+    "利益冲突 cadres' firms bidding at their organisation",
+    detect_conflicts,
+    requires=(BIDS, BUYERS, POSTS, COMPANY_PEOPLE),
+    columns=(
+        *("subject", "kind", "score", "summary", "cadres", "relatives", "companies", "tenders", "organisations"),
+        *("cadre", "via", "relation", "role", "company", "tender", "buyer", "announced", "won", "evidence"),
+    ),
+)
+register(
+    "duplicate-leads",
+    "重复线索 one allegation handled by several departments",
+    detect_duplicate_leads,
+    requires=(LEADS, LEAD_DEPARTMENTS),
+    columns=(
+        *("subject", "kind", "score", "summary", "leads", "departments", "organisations", "cadres", "category"),
+        *("records", "days_apart", "evidence"),
+    ),
+)
+register(
+    "overdue-transfers",
+    "移交逾期 transfers without feedback by the deadline",
+    detect_overdue_transfers,
+    requires=(TRANSFERS,),
+    columns=(
+        *("subject", "kind", "score", "summary", "transfers", "leads", "organisations", "transfer", "lead"),
+        *("recipient", "deadline", "feedback", "days_late", "evidence"),
+    ),
+)
+register(
+    "inspector-ties",
+    "回避 inspectors tied to their targets",
+    detect_inspector_ties,
+    requires=(TOURS, TEAM_MEMBERS, INSPECTED, POSTS),
+    columns=(
+        *("subject", "kind", "score", "summary", "tours", "inspectors", "organisations", "relatives", "tour"),
+        *("inspector", "target", "ties", "role", "swap_with", "swap_tour", "evidence"),
+    ),
+)
+register(
+    "targets",
+    "精准制导 next round's targets, ranked by risk",
+    detect_targets,
+    requires=(ORGANISATIONS, DATED_RECORDS),
+    columns=(
+        *("subject", "kind", "score", "summary", "organisations", "findings", "serious_findings"),
+        *("recent_findings", "categories", "recurrences", "leads", "transfers", "conflicts", "ring_wins"),
+        *("systemic", "years_since_inspected", "tier", "system", "relay_to", "top_features", "evidence"),
+    ),
+)
+register(
+    "profiles",
+    "政治生态画像 organisations' records and teams' quality",
+    detect_profiles,
+    requires=(INSPECTION_RECORDS,),
+    columns=(
+        # one row per team (team-quality) and per organisation (organisation-profile); each fills its own
+        *("subject", "kind", "score", "summary", "tours", "teams", "level", "tour_kind", "team", "round"),
+        *("start_date", "days", "targets", "findings", "serious", "per_team_day", "rectified", "verified"),
+        *("rectified_share", "organisations", "tier", "system", "findings_by_year", "rectification", "leads"),
+        *("peer_rank", "peers", "evidence"),
+    ),
+)
 
 
 def detector_names() -> list[str]:
@@ -96,9 +314,14 @@ def run_detectors(
     seed: int = 0,
     measure: bool = False,
     scope: str | None = None,
+    errors: Literal["raise", "keep"] = "raise",
+    on_result: Callable[[DetectorResult], None] | None = None,
     **params: Any,
 ) -> dict[str, DetectorResult]:
     """Run detectors on one graph, sharing the frames they read.
+
+    A detector whose inputs the graph does not hold (see :class:`DetectorSpec`'s ``requires``) is not run:
+    its result has ``status == "skipped"`` and ``skipped`` says which records it needs.
 
     Parameters
     ----------
@@ -115,6 +338,12 @@ def run_detectors(
     measure : bool
         Record each detector's wall time and peak traced memory in its ``stats``
         (``seconds``, ``peak_mb``); tracing memory slows Python down, so off by default.
+    errors : {"raise", "keep"}
+        What a detector's exception does: ``"raise"`` it (the others' results are lost), or ``"keep"`` it
+        as that detector's result (``status == "failed"``, ``failed`` a message for a person, the traceback
+        in ``stats["traceback"]``) and go on with the others.
+    on_result : callable, optional
+        Called with each result as it is ready (to write it, or report progress), in ``names`` order.
     **params
         Further keyword parameters, passed to the detectors that accept them.
 
@@ -127,14 +356,33 @@ def run_detectors(
     unknown = [n for n in chosen if n not in DETECTORS]
     if unknown:
         raise DetectorError(f"unknown detector {', '.join(unknown)}; the detectors are: {', '.join(DETECTORS)}")
+    if errors not in ("raise", "keep"):
+        raise DetectorError('errors is "raise" or "keep"')
+    if as_of is not None:
+        try:
+            pd.Timestamp(as_of)
+        except ValueError as exc:  # said once, not once per detector that judges on it
+            raise DetectorError(f"as_of {as_of!r} is not a date; write it as 2024-12-31") from exc
     results = {}
     for name in chosen:
+        spec = DETECTORS[name]
         started = time.perf_counter()
         if measure:
             tracemalloc.start()
         try:
             common = {"as_of": as_of} if as_of is not None else {}
-            result = DETECTORS[name].run(view, seed=seed, **common, **params)
+            result = spec.run(view, seed=seed, **common, **params)
+        except Exception as exc:
+            if errors == "raise":
+                raise
+            result = DetectorResult(
+                name,
+                [],
+                {k: v for k, v in {"as_of": as_of, "seed": seed, **params}.items() if k in spec.parameters},
+                stats={"traceback": traceback.format_exc()},
+                columns=spec.columns,
+                failed=_failure_message(exc),
+            )
         finally:
             peak = tracemalloc.get_traced_memory()[1] if measure else 0
             if measure:
@@ -144,35 +392,132 @@ def run_detectors(
         if measure:
             result.stats["peak_mb"] = round(peak / 2**20, 1)
         results[name] = result
+        if on_result is not None:
+            on_result(result)
     return results
+
+
+def _failure_message(exc: BaseException) -> str:
+    if isinstance(exc, DetectorError):
+        return str(exc)  # the library's own words: a parameter to correct, or data to add
+    # Anything else is a fault in liandong, not in the data or the command.
+    return (
+        f"{type(exc).__name__}: {exc} — liandong 内部错误，不是数据问题；请把 traceback 报给维护者 "
+        f"(an internal error in liandong, not a problem with the data; report it with the traceback, which the "
+        f"result keeps)"
+    )
+
+
+def outcome_line(result: DetectorResult) -> str:
+    """One line for a person: ``name（中文）: 跳过 — why`` for a skipped detector, ``失败 — why`` for a failed one,
+    else how many it found."""
+    spec = DETECTORS.get(result.detector)
+    head = f"{result.detector}（{spec.short_title}）" if spec else result.detector
+    if result.failed:
+        return f"{head}: 失败 — {result.failed}"
+    if result.skipped:
+        return f"{head}: 跳过 — {result.skipped}"
+    return f"{head}: {len(result):,} found"
+
+
+def run_and_write(
+    view: GraphView,
+    folder: str | Path,
+    names: Iterable[str] | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    seed: int = 0,
+    reveal_secrets: bool = False,
+    on_result: Callable[[DetectorResult], None] | None = None,
+) -> tuple[dict[str, DetectorResult], dict[str, dict[str, Path]]]:
+    """Run detectors and write each one's files into ``folder`` as it finishes, as ``liandong analyze`` does.
+
+    A detector whose inputs are absent is written as skipped; one that fails is written as failed (its JSON
+    says why and keeps the traceback) and the others still run and are written. What the results were asked
+    for goes to ``runs.json`` (see :func:`write_results`), so exports can reuse them.
+
+    Parameters
+    ----------
+    view : GraphView
+    folder : str or Path
+    names : iterable of str, optional
+        Registry names (default: all).
+    as_of, seed, reveal_secrets
+        As for :func:`run_detectors` (``reveal_secrets`` goes to the detectors that take it).
+    on_result : callable, optional
+        Called with each result once its files are written (to report progress).
+
+    Returns
+    -------
+    (results, paths)
+        Every result by name (look at ``status``), and the files written for each.
+
+    Examples
+    --------
+    >>> results, paths = run_and_write(GraphView(backend), "analyses")            # doctest: +SKIP
+    >>> [n for n, r in results.items() if r.status == "failed"]                    # doctest: +SKIP
+    """
+    run = {
+        "graph": view.fingerprint(),
+        "scope": view.scope,
+        "as_of": None if as_of is None else str(as_of).strip(),
+        "seed": seed,
+        "reveal_secrets": bool(reveal_secrets),
+    }
+    paths: dict[str, dict[str, Path]] = {}
+
+    def write(result: DetectorResult) -> None:
+        paths.update(write_results({result.detector: result}, folder, run=run))
+        if on_result is not None:
+            on_result(result)
+
+    results = run_detectors(
+        view, names, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, errors="keep", on_result=write
+    )
+    return results, paths
 
 
 def write_results(
     results: Mapping[str, DetectorResult], folder: str | Path, *, run: Mapping[str, Any] | None = None
 ) -> dict[str, dict[str, Path]]:
-    """Write every result's CSV, evidence CSV and JSON into ``folder``, plus ``summary.json``.
+    """Write every result's CSV, evidence CSV and JSON into ``folder``, and add them to ``summary.json``.
 
     ``run`` says what the results were asked for (``graph``: the view's
     :meth:`~analytics.graphview.GraphView.fingerprint`; ``scope``, ``as_of``,
     ``seed``, ``reveal_secrets`` as given). It is kept per detector in
     ``runs.json``, so that :func:`reuse_results` can tell whether a later
-    export may use a result as it is.
+    export may use a result as it is. A failed result is written (its JSON
+    says why) but never reused. Called once per detector as each finishes,
+    it keeps what the earlier calls wrote.
     """
     folder = Path(folder)
     paths = {name: result.write(folder) for name, result in results.items()}
     runs_path = folder / RUN_FILE
     runs = _read_runs(folder)
-    for name in results:
-        if run is None:
-            runs.pop(name, None)  # written without saying how: never reused
+    for name, result in results.items():
+        if run is None or result.failed:
+            runs.pop(name, None)  # written without saying how, or failed: never reused
         else:
             runs[name] = {**run, "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     runs_path.write_text(json.dumps(runs, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    summary = {
-        name: {"detections": len(r), "params": r.to_json()["params"], "stats": r.to_json()["stats"]}
-        for name, r in results.items()
-    }
-    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    summary_path = folder / "summary.json"
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = {}
+    summary = summary if isinstance(summary, dict) else {}
+    for name, r in results.items():
+        data = r.to_json()
+        summary[name] = {
+            "status": r.status,
+            "detections": len(r),
+            **{k: data[k] for k in ("skipped", "failed") if data[k]},
+            "params": data["params"],
+            "stats": {k: v for k, v in data["stats"].items() if k != "traceback"},
+        }
+    tmp = summary_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(summary_path)
     return paths
 
 

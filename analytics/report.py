@@ -5,6 +5,9 @@ system and tier as heatmaps, with the systemic hits marked; the bid-ring
 networks; the flow of leads from their source through transfer to their
 disposition (sankey); rectification timelines (days from finding to the
 reported fix, by status); and the ranked targets with their evidence.
+Detectors that were skipped (the graph lacks their inputs) or failed are
+listed before the figures, each with the reason, so a report on a partial
+graph says what it could not look at.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from plotly.subplots import make_subplots
 
 from .base import DetectorResult
 from .graphview import GraphView
+from .registry import outcome_line
 
 __all__ = ["report_figures", "write_html_report"]
 
@@ -28,7 +32,8 @@ TIERS = ("province", "city", "county", "township", "village")
 
 def _overview(results: Mapping[str, DetectorResult]) -> go.Figure:
     names = list(results)
-    fig = go.Figure(go.Bar(x=names, y=[len(results[n]) for n in names], marker_color="#2b6cb0"))
+    labels = [n if results[n].status == "ran" else f"{n} ({results[n].status})" for n in names]
+    fig = go.Figure(go.Bar(x=labels, y=[len(results[n]) for n in names], marker_color="#2b6cb0"))
     fig.update_layout(title="What each detector found", yaxis_title="detections", height=380)
     return fig
 
@@ -207,6 +212,14 @@ def write_html_report(
     """Write one self-contained HTML file (plotly.js inlined once) with every section."""
     path = Path(path)
     parts = []
+    not_run = [r for r in results.values() if r.status != "ran"]
+    if not_run:
+        items = "".join(f"<li>{html.escape(outcome_line(r))}</li>" for r in not_run)
+        parts.append(
+            "<section id='not-analysed'><h2>未能分析的内容 What could not be analysed</h2>"
+            "<p>These detectors did not run: the graph lacks the records they need, or they failed.</p>"
+            f"<ul>{items}</ul></section>"
+        )
     for n, (section, fig) in enumerate(report_figures(view, results).items()):
         chart = fig.to_html(full_html=False, include_plotlyjs="inline" if n == 0 else False, div_id=f"chart-{n}")
         parts.append(f"<section><h2>{html.escape(section)}</h2>{chart}</section>")

@@ -28,7 +28,7 @@ from collections.abc import Collection, Iterable
 import numpy as np
 import pandas as pd
 
-from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .base import Detection, DetectorError, DetectorResult, Evidence, InputsAbsent, iso
 from .bid_rings import detect_bid_rings
 from .conflict import detect_conflicts
 from .graphview import GraphView
@@ -60,8 +60,11 @@ def _as_timestamp(value: dt.date | str | None, view: GraphView) -> pd.Timestamp:
     if value is None:
         value = view.latest_date()
         if value is None:
-            where = f" in scope {view.scope}" if view.scope else ""
-            raise DetectorError(f"the graph holds no dated records{where}; pass as_of")
+            where, zh = (f" in scope {view.scope}", f"本范围（{view.scope}）内") if view.scope else ("", "本图中")
+            raise InputsAbsent(
+                f"{zh}没有带日期的发现问题、问题线索、线索移交或招投标，无从确定排序日期；可指定 as_of "
+                f"(skipped: the graph holds no dated findings, leads, transfers or tenders{where}; pass as_of)"
+            )
     try:
         return pd.Timestamp(value)
     except ValueError as exc:
