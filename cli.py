@@ -303,8 +303,26 @@ def load(state: _State, files: tuple[str, ...], source: str | None) -> None:
     "mapping_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="A mapping YAML for a format liandong does not know (repeatable); only these are used then.",
+    help="A mapping YAML for your own format (repeatable; docs/mappings.md). Added to the shipped formats; "
+    "where both could read a file, yours is used.",
 )
+@click.option(
+    "--taxonomy",
+    "taxonomy_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your office's problem categories and sector systems (YAML shaped like ingest/mappings/taxonomy.yaml; "
+    "repeatable). The workspace keeps it; later ones may add to it, not redefine it.",
+)
+@click.option(
+    "--file-var",
+    "file_vars",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A file variable a mapping declares (file_vars), for files whose names do not carry it, e.g. "
+    "--file-var department=纪委监委 (repeatable).",
+)
+@click.option("--force", is_flag=True, help="Load every file again, even those loaded before unchanged.")
 @click.option(
     "--columns",
     "column_spec",
@@ -325,6 +343,9 @@ def ingest(
     state: _State,
     paths: tuple[str, ...],
     mapping_files: tuple[str, ...],
+    taxonomy_files: tuple[str, ...],
+    file_vars: tuple[str, ...],
+    force: bool,
     column_spec: str | None,
     office: str | None,
     quarantine_dir: str | None,
@@ -332,12 +353,18 @@ def ingest(
 ) -> None:
     """Load tier exports (CSV, XLSX, JSON; files or folders) into the graph.
 
-    Each file is recognised by its headers (ingest/mappings/*.yaml), every row
-    is validated, and each row is either loaded or written to quarantine.csv
-    with file, row, column and reason. Loading a file again changes nothing; a
-    changed file replaces its earlier version; an interrupted run is finished
-    by running it again. Resident IDs and petitioners are stored only as keyed
-    hashes: set LIANDONG_SECRET_KEY (the same key every time).
+    Each file is recognised by its headers (your --mapping files first, then
+    ingest/mappings/*.yaml), every row is validated, and each row is either
+    loaded or written to quarantine.csv with file, row, column and reason.
+    The order of files and flags does not matter: links to records another
+    file defines are resolved once every file is written. Loading a file
+    again changes nothing; a changed file, or one whose mapping or taxonomy
+    changed, replaces its earlier version (--force reloads all); an
+    interrupted run is finished by running it again. Resident IDs and
+    petitioners are stored only as keyed hashes: set LIANDONG_SECRET_KEY (the
+    same key every time). Per file and field, the share of empty and invalid
+    values and the values not recognised go to quality.csv beside the
+    workspace's quarantine folder (and to --json).
 
     OCDS release and record packages (JSON) are recognised too; a bid table in
     any other layout loads with --columns.
@@ -347,26 +374,30 @@ def ingest(
     process reads and maps the next files while this one writes
     (LIANDONG_INGEST_WORKERS=0 keeps it to one process, =N uses N).
 
-    Exit status: 0 all rows loaded; 3 some rows quarantined; 1 a file could not
-    be loaded at all (listed with the reason).
+    Exit status: 0 all rows loaded; 3 some rows quarantined or links left
+    unresolved; 1 a file could not be loaded at all (listed with the reason).
 
     \b
     Example:
       export LIANDONG_SECRET_KEY=...   # from your office's key store
       liandong --workspace ./ws ingest ./exports/
+      liandong --workspace ./ws ingest --taxonomy 我办问题分类.yaml --mapping 我办名册.yaml ./我办导出/
     """
     from ingest.load import Ingester
     from ingest.mapping import load_mapping
+    from ingest.taxonomy import load_taxonomies
 
     backend = state.backend(create=True)
     if quarantine_dir is None:
         quarantine_dir = str(Path(state.workspace) / "quarantine") if state.neo4j_uri is None else "liandong-quarantine"
-    mappings = [load_mapping(m, backend.schema) for m in mapping_files] or None
+    mappings = [load_mapping(m, backend.schema) for m in mapping_files]
     if column_spec:
         from ingest.procurement import bid_table_mapping
 
-        mappings = [*(mappings or []), bid_table_mapping(column_spec, backend.schema)]
-    overrides = {"office": office} if office else {}
+        mappings.append(bid_table_mapping(column_spec, backend.schema))
+    overrides = _file_vars(file_vars)
+    if office:
+        overrides["office"] = office
     done: list[str] = []
     # In a terminal, a bar over the bytes to load (with its ETA); in a log or a pipe, one line per file.
     bar: Any = None
@@ -396,7 +427,15 @@ def ingest(
 
     try:
         report = Ingester(
-            backend, quarantine_dir, mappings=mappings, overrides=overrides, progress=progress, plan=plan
+            backend,
+            quarantine_dir,
+            mappings=mappings,
+            taxonomy=load_taxonomies(taxonomy_files),
+            overrides=overrides,
+            progress=progress,
+            plan=plan,
+            force=force,
+            quality_path=Path(state.workspace) / "quality.csv" if state.neo4j_uri is None else None,
         ).ingest(paths)
     finally:
         if bar is not None:
@@ -413,6 +452,8 @@ def ingest(
             "links_unresolved": f.links_unresolved,
             "message": f.message,
             "seconds": {k: round(v, 3) for k, v in f.seconds.items()},
+            "warnings": f.warnings,
+            "quality": [q.as_dict() for q in f.quality],
         }
         for f in report.files
     ]
@@ -423,6 +464,8 @@ def ingest(
                     "batch": report.batch,
                     "files": rows,
                     "quarantine": str(report.quarantine_path) if report.quarantine_path else None,
+                    "unresolved_links": str(report.unresolved_path) if report.unresolved_path else None,
+                    "quality": str(report.quality_path) if report.quality_path else None,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -446,14 +489,182 @@ def ingest(
         for r in rows:
             if r["message"]:
                 click.echo(f"{r['file']}: {r['status']}: {r['message']}", err=True)
+            for warning in r["warnings"]:
+                click.echo(f"{r['file']}: warning: {warning}", err=True)
+        _echo_quality(report)
         if report.quarantine_path:
             click.echo(f"quarantined rows: {report.quarantine_path}", err=True)
         if report.unresolved_path:
             click.echo(f"unresolved links: {report.unresolved_path}", err=True)
-    if report.problems:
+        if report.quality_path:
+            click.echo(f"data quality per file and field: {report.quality_path}", err=True)
+    sys.exit(report.exit_code)
+
+
+def _file_vars(items: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--file-var")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _echo_quality(report: Any, worst: int = 8) -> None:
+    """The fields most often empty, invalid or unrecognised in the files just loaded (all are in quality.csv)."""
+    rows = [
+        (q.invalid_share + q.unrecognised / max(q.rows, 1), Path(f.file).name, q)
+        for f in report.files
+        for q in f.quality
+        if q.invalid or q.unrecognised
+    ]
+    for _, file, q in sorted(rows, key=lambda r: -r[0])[:worst]:
+        top = ", ".join(f"{v or '(empty)'} ×{c}" for v, c in q.top(3))
+        click.echo(
+            f"{file}: {q.column} ({q.field}): {q.invalid:,} invalid, {q.unrecognised:,} not recognised of "
+            f"{q.rows:,} (e.g. {top})",
+            err=True,
+        )
+
+
+@main.group()
+def mapping() -> None:
+    """Mappings for your own export formats: check one on a file, or draft one from a file's headers."""
+
+
+@mapping.command("check")
+@click.argument("mapping_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--taxonomy",
+    "taxonomy_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your office's taxonomy (default: the workspace's when there is one, else the shipped one).",
+)
+@click.option("--office", help="GB/T 2260 code of the exporting office, when the file name does not carry it.")
+@click.option("--file-var", "file_vars", multiple=True, metavar="NAME=VALUE", help="A file variable (repeatable).")
+@click.option("--rows", "show", type=int, default=3, show_default=True, help="Loaded rows to show as records.")
+@_json_option
+@_pass_state
+def mapping_check(
+    state: _State,
+    mapping_file: str,
+    file: str,
+    taxonomy_files: tuple[str, ...],
+    office: str | None,
+    file_vars: tuple[str, ...],
+    show: int,
+    as_json: bool,
+) -> None:
+    """Dry run: what FILE's rows become under MAPPING_FILE, and why rows would be quarantined.
+
+    Reads the whole file exactly as 'ingest' would and writes nothing. Shows
+    the first rows as the records they become, the quarantine reasons with
+    counts and examples, and per field the share of empty, invalid and
+    unrecognised values. Exit status: 0 every row would load; 3 rows would be
+    quarantined; 1 the file would be refused (not recognised, a column a
+    required field reads is missing).
+
+    \b
+    Example:
+      liandong mapping check 我办问题清单.yaml 问题清单_330102.csv --taxonomy 我办问题分类.yaml
+    """
+    from graphmodel import load_schema
+    from ingest.check import check_mapping
+    from ingest.load import secret_key_from_env
+    from ingest.mapping import load_mapping
+    from ingest.taxonomy import Taxonomy, load_taxonomies
+
+    schema = load_schema()
+    loaded = load_mapping(mapping_file, schema)
+    taxonomy = _workspace_taxonomy(state, Taxonomy)
+    given = load_taxonomies(taxonomy_files)
+    if given is not None:
+        taxonomy = taxonomy.merge(given) if taxonomy is not None else given
+    overrides = _file_vars(file_vars)
+    if office:
+        overrides["office"] = office
+    checks = check_mapping(
+        loaded, file, schema, taxonomy=taxonomy, overrides=overrides, secret_key=secret_key_from_env(), show=show
+    )
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2, default=str))
+    else:
+        for c in checks:
+            where = Path(c.file).name + (f" [{c.sheet}]" if c.sheet else "")
+            click.echo(f"== {where} with {Path(c.mapping).name}")
+            for problem in c.problems:
+                click.echo(f"refused: {problem}")
+            for warning in c.warnings:
+                click.echo(f"warning: {warning}")
+            if c.problems:
+                continue
+            click.echo(
+                f"rows: {c.rows_read:,} read, {c.rows_loaded:,} would load, {c.rows_quarantined:,} would be "
+                f"quarantined ({c.seconds:.2f} s)"
+            )
+            for row, group in c.records.groupby("row", sort=True):
+                click.echo(f"row {row} becomes:")
+                for r in group.itertuples():
+                    click.echo(f"  {r.label} {r.key} {r.props}")
+            if c.reasons:
+                click.echo("quarantine reasons (rows):")
+                for (column, reason), n in c.reasons.most_common(15):
+                    example = c.quarantine[(c.quarantine["column"] == column) & (c.quarantine["reason"] == reason)]
+                    rows = ", ".join(str(x) for x in example["row"].head(3))
+                    click.echo(f"  {n:>6,}  {column}: {reason} (rows {rows})")
+            poor = [q for q in c.quality if q.invalid or q.unrecognised or (q.rows and q.empty == q.rows)]
+            if poor:
+                click.echo("fields to look at:")
+                for q in poor:
+                    top = ", ".join(f"{v or '(empty)'} ×{n}" for v, n in q.top(5))
+                    click.echo(
+                        f"  {q.field} ({q.column}): empty {q.empty_share:.0%}, invalid {q.invalid_share:.0%}, "
+                        f"not recognised {q.unrecognised:,}" + (f"; e.g. {top}" if top else "")
+                    )
+    if any(c.problems for c in checks):
         sys.exit(1)
-    if report.rows_quarantined:
+    if any(c.rows_quarantined for c in checks):
         sys.exit(3)
+
+
+def _workspace_taxonomy(state: _State, taxonomy_type: Any) -> Any:
+    """The taxonomy of the workspace in use, if there is one (a dry run never creates a workspace)."""
+    if state.neo4j_uri is None and not Path(state.workspace).exists():
+        return None
+    try:
+        return taxonomy_type.from_backend(state.backend())
+    except LiandongError:
+        return None
+
+
+@mapping.command("draft")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--sheet", help="The worksheet to draft from (XLSX; default: the first that fits).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write the draft here (default: stdout).")
+def mapping_draft(file: str, sheet: str | None, out: str | None) -> None:
+    """Propose a mapping for FILE from its headers (the shipped formats' headers and their common variants).
+
+    The draft says which shipped format it follows, which columns it read
+    for which field, and which columns nothing reads. Check it with
+    'liandong mapping check' before ingesting with --mapping.
+
+    \b
+    Example:
+      liandong mapping draft 我办干部名册.xlsx -o 我办名册.yaml
+      liandong mapping check 我办名册.yaml 我办干部名册.xlsx
+    """
+    from graphmodel import load_schema
+    from ingest.draft import draft_mapping
+
+    draft = draft_mapping(file, load_schema(), sheet=sheet)
+    if out and out != "-":
+        Path(out).write_text(draft.text, encoding="utf-8")
+        click.echo(f"draft ({draft.format}) written to {out}", err=True)
+    else:
+        click.echo(draft.text)
 
 
 @main.group()

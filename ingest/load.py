@@ -259,7 +259,7 @@ class Ingester:
                 submit_ahead()
                 file_report = self._ingest_one(job, report, futures.pop(id(job), None))
                 report.files.append(file_report)
-                if self.progress and not any(p.report is file_report for p in self._pending):
+                if self.progress:
                     self.progress(file_report)
         finally:
             if pool is not None:
@@ -433,8 +433,12 @@ class Ingester:
             )
             return fr
         recipe = self._recipe(job)
+        detached: list[tuple[EdgeRecord, tuple[str, ...]]] = []
         if not previous.empty:
-            # A changed file or mapping, or a load that was cut off: start this source afresh.
+            # A changed file or mapping, or a load that was cut off: start this source afresh. Other files'
+            # links to the nodes only this one asserted would go with them: they are written again below.
+            detached = self.backend.detached_by(source)
+            self._mark_sources({s for _, others in detached for s in others}, "loading")
             self.backend.retract_source(source)
             row = previous.iloc[0]
             if row.get("status") != "complete":
@@ -477,6 +481,8 @@ class Ingester:
                 else:
                     origin[id(record)] = row_number
                     writer.add_edge(record)
+        if detached:
+            self._restore(detached, source, report)
         fr.seconds["write"] = time.perf_counter() - clock
         if quarantine:
             report.quarantine_path = self._append("quarantine.csv", quarantine)
@@ -489,6 +495,46 @@ class Ingester:
             self._complete(done, report)
         return fr
 
+    def _mark_sources(self, sources: set[str], status: str) -> None:
+        """Mark other files' sources (while their links are taken away and written again: a crash in between
+        leaves them 'loading', so the next ingest of those files loads them again)."""
+        if sources:
+            self.backend.update_nodes("Source", {s: {"status": status} for s in sorted(sources)}, source="ingest")
+
+    def _restore(self, detached: list[tuple[EdgeRecord, tuple[str, ...]]], replaced: str, report: IngestReport) -> None:
+        """Write again the links other files made to a replaced file's nodes; those whose end the new version
+        no longer has are reported for the file that made them."""
+        by_source: dict[str, list[EdgeRecord]] = {}
+        for edge, others in detached:
+            for other in others:
+                by_source.setdefault(other, []).append(edge)
+        for other, edges in sorted(by_source.items()):
+            with self.backend.writer(other, batch_size=self.batch_size) as writer:
+                for edge in edges:
+                    writer.add_edge(edge)
+            lost = writer.report.unresolved
+            previous = self.backend.nodes("Source", where={"source_id": other})
+            if lost and not previous.empty:
+                row = previous.iloc[0]
+                count = int(_number(row.get("links_unresolved"))) + len(lost)
+                self.backend.update_nodes("Source", {other: {"links_unresolved": count}}, source="ingest")
+                report.unresolved_path = self._append(
+                    "unresolved_links.csv",
+                    [
+                        [
+                            self.batch,
+                            Path(str(row.get("path") or other)).name,
+                            row.get("sheet") or "",
+                            "",
+                            e.type,
+                            f"{e.start} -> {e.end}",
+                            f"the new version of {replaced} no longer has the end node",
+                        ]
+                        for e in lost
+                    ],
+                )
+        self._mark_sources(set(by_source), "complete")
+
     def _finish_pending(self, report: IngestReport) -> None:
         """Try the links that waited for the rest of the run, report what still finds no end node, and mark
         those files complete."""
@@ -500,8 +546,6 @@ class Ingester:
             still = {id(e) for e in writer.report.unresolved}
             item.edges = [(e, row) for e, row in item.edges if id(e) in still]
             self._complete(item, report)
-            if self.progress:
-                self.progress(item.report)
 
     def _complete(self, item: _PendingLinks, report: IngestReport) -> None:
         fr, job = item.report, item.job
@@ -607,8 +651,9 @@ def _missing_columns(mapping: Any, columns: Sequence[str | None]) -> tuple[list[
     errors: list[str] = []
     warnings: list[str] = []
     where = Path(str(getattr(mapping, "path", "") or mapping.name)).name
+    variables = {*mapping.file_vars, "office", "office_tier", "office_level", "office_name"}
     for spec in fields.values():
-        needed = [c for c in spec.needed_columns if c not in fields]
+        needed = [c for c in spec.needed_columns if c not in fields and c not in variables]
         if spec.template is not None:
             lacking = [c for c in needed if c not in present]
         else:
@@ -685,11 +730,12 @@ class MappedFile:
     map_seconds: float = 0.0
 
 
-def _map_file(task: _MapTask) -> MappedFile:
+def _map_file(task: _MapTask, table: RawTable | None = None) -> MappedFile:
     out = MappedFile()
     clock = time.perf_counter()
     # Files are read again here rather than kept from recognition, so memory holds one file at a time.
-    table = next(t for t in read_tables(task.path) if t.sheet == task.sheet)
+    if table is None:
+        table = next(t for t in read_tables(task.path) if t.sheet == task.sheet)
     out.read_seconds = time.perf_counter() - clock
     clock = time.perf_counter()
     mapper = task.mapping.mapper(task.schema, task.taxonomy, task.variables, task.secret_key, mentions=False)

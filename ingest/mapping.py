@@ -40,6 +40,7 @@ from graphmodel import EdgeRecord, NodeRecord, NodeRef, Schema, SchemaError
 from . import parse as P
 from .mapping_schema import mapping_problems
 from .quality import FieldQuality
+from .readers import normalise_header as H
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -174,6 +175,7 @@ class Mapping_:
     has_secrets: bool
     digest: str = ""  # of the mapping file's text: a changed mapping reloads what it loaded
     builtin: bool = False  # shipped with liandong (a user's own mappings are preferred where both fit)
+    uses_vars: tuple[str, ...] = ()  # file variables its records or templates use
 
     def matches(self, columns: Sequence[str | None]) -> bool:
         present = {c for c in columns if c}
@@ -181,7 +183,7 @@ class Mapping_:
 
     def coverage(self, columns: Sequence[str | None]) -> int:
         present = {c for c in columns if c}
-        return sum(1 for f in self.fields.values() if present & set(f.columns))
+        return sum(1 for f in self.fields.values() if present & set(f.needed_columns))
 
     def mapper(
         self,
@@ -222,6 +224,9 @@ def _fields(spec: Mapping[str, Any], schema: Schema, where: str) -> dict[str, Fi
             if not declared.enum:
                 raise MappingError(f"{where}: field {name}: {target} has no enum")
             parser, enum = "enum", (label, prop)
+        aliases = {str(k): str(v) for k, v in (f.get("aliases") or {}).items()}
+        if enum is not None:
+            aliases = _enum_aliases(aliases, dict(declared.enum or {}), f"{where}: field {name}")
         if parser not in _PARSERS and parser != "enum":
             raise MappingError(
                 f"{where}: field {name}: unknown parser {parser!r}; known: {', '.join(sorted(_PARSERS))}"
@@ -249,21 +254,36 @@ def _fields(spec: Mapping[str, Any], schema: Schema, where: str) -> dict[str, Fi
                 raise MappingError(f"{where}: field {name}: a template cannot use the secret field {unknown[0]}")
         out[name] = FieldSpec(
             name,
-            _as_tuple(f.get("column")),
+            tuple(H(c) for c in _as_tuple(f.get("column"))),
             parser,
             bool(f.get("required", False)),
             bool(f.get("secret", False)),
             enum,
-            {str(k): str(v) for k, v in (f.get("aliases") or {}).items()},
+            aliases,
             f.get("invalid") == "skip",
-            template=None if template is None else str(template),
-            which=tuple((str(k), v) for k, v in (f.get("which") or {}).items()),
+            template=None if template is None else _TEMPLATE_NAME.sub(lambda m: "{" + H(m.group(1)) + "}", template),
+            which=tuple((H(k), v) for k, v in (f.get("which") or {}).items()),
             const=f.get("const"),
             extract=None if extract is None else str(extract),
             keywords=tuple((str(k), v) for k, v in (f.get("keywords") or {}).items()),
             values={_map_key(k): v for k, v in (f.get("map") or {}).items()},
             default=f.get("default"),
         )
+    return out
+
+
+def _enum_aliases(aliases: Mapping[str, str], labels: Mapping[str, str], where: str) -> dict[str, str]:
+    """Aliases of an enum field, each pointing at a code; one may name the code by its Chinese label."""
+    out = {}
+    for alias, target in aliases.items():
+        try:
+            code = P.parse_enum(target, labels)
+        except P.ParseError:
+            accepted = ", ".join(f"{c} ({lab})" for c, lab in labels.items())
+            raise MappingError(
+                f"{where}: the alias {alias!r} points to {target!r}, which is none of {accepted}"
+            ) from None
+        out[alias] = code or target
     return out
 
 
@@ -346,7 +366,7 @@ def _each(items: Sequence[Mapping[str, Any]], schema: Schema, where: str) -> tup
         out.append(
             EachSpec(
                 path=item.get("path"),
-                split=_as_tuple(item.get("split")),
+                split=tuple(H(c) for c in _as_tuple(item.get("split"))),
                 separator=str(item.get("separator", ";")),
                 part_separator=item.get("part_separator"),
                 parts=_as_tuple(item.get("parts")),
@@ -404,12 +424,13 @@ def load_mapping(path: str | Path, schema: Schema, *, builtin: bool = False) -> 
                 raise MappingError(f"a key uses the secret field {{{name}}}; write {{{name}_key}} instead")
         known = {*fields, *file_vars, *_DERIVED_VARS, *(f"{n}_key" for n in hidden)}
         _check_names(records, each, fields, known, where)
+        uses_vars = tuple(sorted(_used_names(records, each, fields) & ({*file_vars, *_DERIVED_VARS} - set(fields))))
         return Mapping_(
             name=str(doc["format"]),
             title=str(doc.get("title", doc["format"])),
             path=path,
-            required_headers=_as_tuple(headers.get("required")),
-            one_of=tuple(_as_tuple(g) for g in headers.get("one_of") or []),
+            required_headers=tuple(H(c) for c in _as_tuple(headers.get("required"))),
+            one_of=tuple(tuple(H(c) for c in _as_tuple(g)) for g in headers.get("one_of") or []),
             file_vars=file_vars,
             fields=fields,
             records=records,
@@ -417,7 +438,10 @@ def load_mapping(path: str | Path, schema: Schema, *, builtin: bool = False) -> 
             has_secrets=secret,
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             builtin=builtin,
+            uses_vars=uses_vars,
         )
+    except MappingError:
+        raise
     except SchemaError as exc:
         raise MappingError(f"{where}: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:
@@ -425,7 +449,22 @@ def load_mapping(path: str | Path, schema: Schema, *, builtin: bool = False) -> 
 
 
 # What every file's variables give besides those a mapping declares (see file_vars_for).
-_DERIVED_VARS = ("office", "office_tier", "office_level", "office_name", "department")
+_DERIVED_VARS = ("office", "office_tier", "office_level", "office_name")
+
+
+def _used_names(records: Sequence[RecordSpec], each: Sequence[EachSpec], fields: Mapping[str, FieldSpec]) -> set[str]:
+    """Every name records and field templates use."""
+    out: set[str] = set()
+    for spec in [*fields.values(), *(f for e in _walk_each(each) for f in e.fields.values())]:
+        if spec.template is not None:
+            out.update(_template_names(spec.template))
+    for rec in (*records, *(r for e in _walk_each(each) for r in e.records)):
+        for t in (*rec.key, *(rec.start[1] if rec.start else ()), *(rec.end[1] if rec.end else ())):
+            out.update(_template_fields(t))
+        for sources in rec.props.values():
+            out.update(_template_fields(sources[0]) if len(sources) == 1 and "{" in sources[0] else sources)
+        out.update((*rec.when, *rec.when_equals))
+    return out
 
 
 def _check_names(
@@ -837,7 +876,6 @@ def _sub_rows(each: EachSpec, raw: Mapping[str, Any]) -> list[Mapping[str, Any]]
 
 
 @lru_cache(maxsize=4096)
-@lru_cache(maxsize=4096)
 def _template_fields(template: str) -> tuple[str, ...]:
     return tuple(f for _, f, _, _ in _FORMATTER.parse(template) if f)
 
@@ -951,12 +989,25 @@ def _key_text(value: Any) -> str:
 
 
 def file_vars_for(mapping: Mapping_, path: Path, overrides: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Values the file name (or the user) gives, such as the exporting office's region code."""
+    """Values the file name (or the user) gives, such as the exporting office's region code.
+
+    A declared variable comes from its pattern on the file name unless the user states it (``--office``,
+    ``--file-var NAME=VALUE``); a stated one the mapping does not declare is taken as text (``office`` as a
+    region code). A variable the mapping's records use that nothing gives is a problem, not an empty key.
+    """
     out: dict[str, Any] = {}
     problems = []
-    for name, (pattern, parser) in mapping.file_vars.items():
+    declared = dict(mapping.file_vars)
+    # A stated variable the mapping does not declare counts only where its records use it (so it does not
+    # change how every other file is read, and with it their fingerprints).
+    used = set(getattr(mapping, "uses_vars", ()))
+    used |= {"office"} if any(n.startswith("office") for n in used) else set()
+    for name in overrides:
+        if name in used:
+            declared.setdefault(name, ("", "region_code" if name == "office" else "text"))
+    for name, (pattern, parser) in declared.items():
         raw = overrides.get(name)
-        if raw is None:
+        if raw is None and pattern:
             m = re.search(pattern, path.name)
             raw = (m.group(1) if m.re.groups else m.group(0)) if m else None
         if raw is None:
@@ -972,4 +1023,9 @@ def file_vars_for(mapping: Mapping_, path: Path, overrides: Mapping[str, str]) -
         out["office_tier"] = P.region_tier(code)
         out["office_level"] = {"province": "provincial"}.get(out["office_tier"], out["office_tier"])
         out["office_name"] = P.region_name(code) or code
+    for name in getattr(mapping, "uses_vars", ()):
+        if name not in out and name not in declared:
+            base = "office" if name.startswith("office") else name
+            how = "--office CODE" if base == "office" else f"--file-var {base}=VALUE"
+            problems.append(f"the mapping uses {{{name}}}, which neither the file name nor an option gives; pass {how}")
     return out, problems

@@ -129,6 +129,24 @@ def compose_lines(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
+_READ_AS = {"tag:yaml.org,2002:bool": "true or false", "tag:yaml.org,2002:null": "nothing (null)"}
+
+
+def _odd_keys(node: yaml.Node | None, where: str) -> Iterator[str]:
+    """Keys YAML reads as something other than text: a field named ``no`` or ``on`` is false to it."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.tag in _READ_AS:
+                yield (
+                    f"{where}, line {key.start_mark.line + 1}: the key '{key.value}' reads as {_READ_AS[key.tag]} in "
+                    f"YAML; write it in quotes ('{key.value}')"
+                )
+            yield from _odd_keys(value, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _odd_keys(item, where)
+
+
 def _node_at(root: yaml.Node | None, path: list[Any]) -> yaml.Node | None:
     node = root
     for step in path:
@@ -179,7 +197,7 @@ def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.Validation
 def mapping_problems(doc: Any, text: str, where: str) -> list[str]:
     """Every way ``doc`` (parsed from ``text``) breaks the mapping schema, each as 'FILE, line N: problem'."""
     root = compose_lines(text)
-    out: list[str] = []
+    out: list[str] = list(_odd_keys(root, where))
     for top in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         for error in _leaves(top):
             path = list(error.absolute_path)

@@ -499,6 +499,11 @@ def _normalise(value: object) -> str | None:
     return text or None
 
 
+def normalise_header(name: object) -> str:
+    """A column name as headers are compared: what a mapping names is read the way file headers are."""
+    return _normalise(name) or str(name)
+
+
 def _is_blank(cells: Sequence[object]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
 

@@ -112,6 +112,9 @@ class RetractReport:
     relationships_deleted: int
     nodes_kept: int
     relationships_kept: int
+    # Other sources that lost relationships because a node they pointed at went (they need loading again
+    # to get them back: a replaced unit register takes with it the links a findings file made to its units).
+    detached_sources: tuple[str, ...] = ()
 
 
 class GraphWriter:
@@ -259,6 +262,17 @@ class GraphBackend(ABC):
         if not isinstance(source, str) or not source:
             raise LiandongError("retract_source needs a source id")
         return self._retract(source)
+
+    def detached_by(self, source: str) -> list[tuple[EdgeRecord, tuple[str, ...]]]:
+        """Relationships other sources asserted that retracting ``source`` would take with it.
+
+        They end at a node only ``source`` asserted (a unit only the unit register names, linked to by a
+        findings file). Each comes with the other sources that asserted it, so that a caller replacing
+        ``source`` with a new version can write them again once the new version's nodes are there.
+        """
+        if not isinstance(source, str) or not source:
+            raise LiandongError("detached_by needs a source id")
+        return sorted(self._detached(source), key=lambda item: repr(item[0]))
 
     def clear(self) -> None:
         """Delete every node and relationship. There is no undo."""
@@ -578,6 +592,10 @@ class GraphBackend(ABC):
 
     @abstractmethod
     def _retract(self, source: str) -> RetractReport: ...
+
+    @abstractmethod
+    def _detached(self, source: str) -> Iterable[tuple[EdgeRecord, tuple[str, ...]]]:
+        """Relationships others asserted on nodes only ``source`` asserted, with their other sources."""
 
     @abstractmethod
     def _update_nodes(self, label: str, updates: list[tuple[str, dict[str, Any]]], source: str) -> int:

@@ -286,6 +286,16 @@ class EmbeddedBackend(GraphBackend):
                 "SELECT r.id FROM sole s JOIN rels r ON r.start_id = s.elem_id WHERE s.kind = 'n' "
                 "UNION SELECT r.id FROM sole s JOIN rels r ON r.end_id = s.elem_id WHERE s.kind = 'n'"
             )
+            detached_sources = tuple(
+                sorted(
+                    r[0]
+                    for r in cur.execute(
+                        "SELECT DISTINCT e.source FROM element_sources e JOIN detached d ON e.elem_id = d.id "
+                        "WHERE e.kind = 'r' AND e.source <> ?",
+                        (source,),
+                    )
+                )
+            )
             rels_detached = cur.execute("DELETE FROM rels WHERE id IN (SELECT id FROM detached)").rowcount
             cur.execute("DELETE FROM element_sources WHERE kind = 'r' AND elem_id IN (SELECT id FROM detached)")
             nodes_sole = cur.execute(
@@ -301,7 +311,23 @@ class EmbeddedBackend(GraphBackend):
             cur.execute("DELETE FROM element_sources WHERE source = ?", (source,))
             cur.execute("DROP TABLE temp.sole")
             cur.execute("DROP TABLE temp.detached")
-        return RetractReport(source, nodes_sole, rels_sole + rels_detached, kept_nodes, kept_rels)
+        return RetractReport(source, nodes_sole, rels_sole + rels_detached, kept_nodes, kept_rels, detached_sources)
+
+    def _detached(self, source: str) -> Iterator[tuple[EdgeRecord, tuple[str, ...]]]:
+        query = (
+            "WITH sole AS (SELECT s.elem_id FROM element_sources s WHERE s.source = ? AND s.kind = 'n' "
+            "AND NOT EXISTS (SELECT 1 FROM element_sources o WHERE o.kind = 'n' AND o.elem_id = s.elem_id "
+            "AND o.source <> s.source)), "
+            "det AS (SELECT r.id FROM sole JOIN rels r ON r.start_id = sole.elem_id "
+            "UNION SELECT r.id FROM sole JOIN rels r ON r.end_id = sole.elem_id) "
+            "SELECT r.type, s.label, s.key, e.label, e.key, r.props, group_concat(es.source, char(31)) "
+            "FROM det JOIN rels r ON r.id = det.id JOIN nodes s ON s.id = r.start_id JOIN nodes e ON e.id = r.end_id "
+            "JOIN element_sources es ON es.kind = 'r' AND es.elem_id = r.id AND es.source <> ? GROUP BY r.id"
+        )
+        for rtype, sl, sk, el, ek, props, others in self._db.execute(query, (source, source)):
+            decoded = self.schema.relationships[rtype].decode(orjson.loads(props))
+            edge = EdgeRecord(rtype, NodeRef(sl, sk), NodeRef(el, ek), decoded)
+            yield edge, tuple(sorted(others.split("\x1f")))
 
     # ------------------------------------------------------------------- reads
     def _where_sql(

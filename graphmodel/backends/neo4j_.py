@@ -297,6 +297,12 @@ class Neo4jBackend(GraphBackend):
             "MATCH ()-[r]->() WHERE r.source_ids = [$source] WITH r LIMIT $batch DELETE r RETURN count(*)",
             source=source,
         )
+        # Read on the leader, before they go: the other sources whose relationships go with these nodes.
+        ((detached,),) = self._write(
+            "MATCH (n)-[r]-() WHERE n.source_ids = [$source] UNWIND r.source_ids AS s "
+            "WITH DISTINCT s WHERE s <> $source RETURN collect(s) AS sources",
+            source=source,
+        )
         rels_deleted += self._repeat(
             "MATCH (n)-[r]-() WHERE n.source_ids = [$source] WITH DISTINCT r LIMIT $batch DELETE r RETURN count(*)",
             source=source,
@@ -315,7 +321,25 @@ class Neo4jBackend(GraphBackend):
             "SET n.source_ids = [x IN n.source_ids WHERE x <> $source] RETURN count(*)",
             source=source,
         )
-        return RetractReport(source, nodes_deleted, rels_deleted, nodes_kept, rels_kept)
+        return RetractReport(source, nodes_deleted, rels_deleted, nodes_kept, rels_kept, tuple(sorted(detached or [])))
+
+    def _detached(self, source: str) -> Iterator[tuple[EdgeRecord, tuple[str, ...]]]:
+        records = self._write(
+            "MATCH (n) WHERE n.source_ids = [$source] MATCH (n)-[r]-() "
+            "WITH DISTINCT r WHERE any(s IN r.source_ids WHERE s <> $source) "
+            "WITH r, startNode(r) AS a, endNode(r) AS b "
+            "RETURN type(r) AS type, labels(a)[0] AS al, a[$kp[labels(a)[0]]] AS ak, "
+            "labels(b)[0] AS bl, b[$kp[labels(b)[0]]] AS bk, properties(r) AS props",
+            source=source,
+            kp=self._keyprops,
+        )
+        for record in records:
+            props, ids = _stored(record["props"])
+            props.pop("rel_key", None)
+            edge = EdgeRecord(
+                record["type"], NodeRef(record["al"], record["ak"]), NodeRef(record["bl"], record["bk"]), props
+            )
+            yield edge, tuple(sorted(s for s in ids if s != source))
 
     def _clear(self) -> None:
         self._repeat("MATCH (n) WITH n LIMIT $batch DETACH DELETE n RETURN count(*)")

@@ -268,6 +268,11 @@ class Reference:
     unresolved: set[tuple[str, ...]]  # rows of unresolved_links.csv, likewise
     target: Target
 
+    @property
+    def waiting(self) -> set[str]:
+        """Files with links still unresolved at the end: they stay loading until the run's end."""
+        return {row[0] for row in self.unresolved}
+
     def kill_point(self, at: float) -> KillPoint:
         """Where ``at`` seconds into this run fell: after how many finished files, and how far into the next.
 

@@ -72,19 +72,21 @@ def _file(source_id: str) -> str:
 
 
 def landing(target: Target, reference: Reference, trial: int, point: float) -> Landing:
-    """Read the state a kill left. Files load in a fixed order, each marked loading first and complete last,
-    so it must be: the first N files complete, and at most the next one loading."""
+    """Read the state a kill left. Files load in a fixed order, each marked loading first and complete last; a
+    file whose links wait for files later in the run stays loading until the run's end. So it must be: the
+    first N files touched, each complete or loading, and at most one loading that has no link waiting."""
     statuses = target.sources()
     statuses.pop("taxonomy", None)
     complete = sorted(_file(s) for s, status in statuses.items() if status == "complete")
-    loading = [_file(s) for s, status in statuses.items() if status != "complete"]
-    n = len(complete)
+    loading = sorted(_file(s) for s, status in statuses.items() if status != "complete")
+    touched = sorted(complete + loading)
+    n = len(touched)
     problem = ""
-    if complete != sorted(reference.order[:n]):
-        problem = f"the complete files are not the first {n} in load order: {complete}"
-    elif len(loading) > 1 or (loading and (n >= len(reference.order) or loading[0] != reference.order[n])):
-        problem = f"files marked loading after {n} complete ones: {loading}"
-    return Landing(trial, point, n, loading[0] if loading else None, problem)
+    if touched != sorted(reference.order[:n]):
+        problem = f"the files complete or loading are not the first {n} in load order: {touched}"
+    elif n < len(reference.order) and len(loading) > len(reference.waiting & set(loading)) + 1:
+        problem = f"files marked loading after {len(complete)} complete ones: {loading}"
+    return Landing(trial, point, len(complete), loading[-1] if loading else None, problem)
 
 
 def run_trial(
