@@ -811,7 +811,9 @@ def _analyses_folder(state: _State, out: str | None) -> Path:
     "--as-of", help="Judge deadlines and recency on this day, e.g. 2024-12-31 (default: latest date in the graph)."
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="For detectors with randomness.")
-@click.option("--list", "list_only", is_flag=True, help="List the detectors and exit.")
+@click.option(
+    "--list", "list_only", is_flag=True, help="List the detectors, with what each needs from the graph, and exit."
+)
 @_secrets_option
 @_scope_option
 @_json_option
@@ -850,6 +852,7 @@ def analyze(
     if list_only:
         for spec in DETECTORS.values():
             click.echo(f"{spec.name:<22} {spec.title}")
+            click.echo(f"{'':<22} 需要 needs: {spec.needs[0]} ({spec.needs[1]})")
         return
     from analytics import GraphView, detector_names
 

@@ -114,6 +114,11 @@ class DetectorSpec:
         """The Chinese term of the title (``"反弹回潮"``)."""
         return self.title.split(" ", 1)[0]
 
+    @property
+    def needs(self) -> tuple[str, str]:
+        """What it needs from the graph, in Chinese and in English (``("发现问题和整改台账", "findings and …")``)."""
+        return _join([r.zh for r in self.requires], "、", "和"), _join([r.en for r in self.requires])
+
     def missing(self, counts: Mapping[str, int]) -> tuple[Requirement, ...]:
         """The requirements the graph with these counts (per label and relationship type) does not meet."""
         return tuple(r for r in self.requires if not r.met(counts))
@@ -121,7 +126,7 @@ class DetectorSpec:
     def skip_reason(self, missing: Iterable[Requirement]) -> str:
         """Why the detector is skipped, Chinese first: what it needs, and which of it the graph lacks."""
         missing = tuple(missing)
-        needs_zh, needs_en = _join([r.zh for r in self.requires], "、", "和"), _join([r.en for r in self.requires])
+        needs_zh, needs_en = self.needs
         if set(missing) >= set(self.requires):
             none = "none of them" if len(self.requires) > 1 else "none"
             return f"需要{needs_zh}，本图中没有 (skipped: needs {needs_en}; the graph holds {none})"
@@ -157,7 +162,9 @@ class DetectorSpec:
 
 def _join(words: list[str], comma: str = ", ", last: str = " and ") -> str:
     # "a, b and c"; 甲、乙和丙
-    return words[0] if len(words) == 1 else comma.join(words[:-1]) + last + words[-1]
+    if len(words) < 2:
+        return "".join(words)
+    return comma.join(words[:-1]) + last + words[-1]
 
 
 DETECTORS: dict[str, DetectorSpec] = {}
