@@ -298,6 +298,7 @@ def _map_key(value: Any) -> str:
 _TEMPLATE_NAME = re.compile(r"\{([^{}]+)\}")
 
 
+@lru_cache(maxsize=4096)
 def _template_names(template: str) -> tuple[str, ...]:
     """The names a field template puts together: ``"{年份}-{月份}-01"`` -> (年份, 月份)."""
     return tuple(dict.fromkeys(_TEMPLATE_NAME.findall(template)))

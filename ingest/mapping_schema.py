@@ -93,7 +93,8 @@ MAPPING_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["format", "fields", "records"],
+    "required": ["format"],
+    "anyOf": [{"required": ["records"]}, {"required": ["each"]}],
     "$defs": {"each": _EACH},
     "properties": {
         "format": {"type": "string", "minLength": 1},
