@@ -156,6 +156,43 @@ def _exported(
         )
 
 
+def _taxonomy_option(more: str):
+    return click.option(
+        "--taxonomy",
+        "taxonomy_files",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False),
+        help="Your office's problem categories and sector systems (YAML shaped like ingest/mappings/taxonomy.yaml; "
+        "repeatable). " + more,
+    )
+
+
+def _file_var_options(f):
+    f = click.option(
+        "--file-var",
+        "file_vars",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="A file variable a mapping uses, for files whose names do not carry it, e.g. "
+        "--file-var department=纪委监委 (repeatable).",
+    )(f)
+    return click.option(
+        "--office", help="GB/T 2260 code of the exporting office, when the file names do not carry it."
+    )(f)
+
+
+def _overrides(file_vars: tuple[str, ...], office: str | None) -> dict[str, str]:
+    out = {}
+    for item in file_vars:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--file-var")
+        out[name.strip()] = value.strip()
+    if office:
+        out["office"] = office
+    return out
+
+
 def _secrets_option(f):
     return click.option(
         "--reveal-secrets",
@@ -306,22 +343,8 @@ def load(state: _State, files: tuple[str, ...], source: str | None) -> None:
     help="A mapping YAML for your own format (repeatable; docs/mappings.md). Added to the shipped formats; "
     "where both could read a file, yours is used.",
 )
-@click.option(
-    "--taxonomy",
-    "taxonomy_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Your office's problem categories and sector systems (YAML shaped like ingest/mappings/taxonomy.yaml; "
-    "repeatable). The workspace keeps it; later ones may add to it, not redefine it.",
-)
-@click.option(
-    "--file-var",
-    "file_vars",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A file variable a mapping declares (file_vars), for files whose names do not carry it, e.g. "
-    "--file-var department=纪委监委 (repeatable).",
-)
+@_taxonomy_option("The workspace keeps it; later ones may add to it, not redefine it.")
+@_file_var_options
 @click.option("--force", is_flag=True, help="Load every file again, even those loaded before unchanged.")
 @click.option(
     "--columns",
@@ -329,7 +352,6 @@ def load(state: _State, files: tuple[str, ...], source: str | None) -> None:
     help="A bid-level table in any layout: tender=COL,bidder=COL,amount=COL[,winner=COL,date=COL,"
     "buyer=COL,bidder_uscc=COL,rank=COL].",
 )
-@click.option("--office", help="GB/T 2260 code of the exporting office, when the file names do not carry it.")
 @click.option(
     "--quarantine",
     "quarantine_dir",
@@ -395,9 +417,7 @@ def ingest(
         from ingest.procurement import bid_table_mapping
 
         mappings.append(bid_table_mapping(column_spec, backend.schema))
-    overrides = _file_vars(file_vars)
-    if office:
-        overrides["office"] = office
+    overrides = _overrides(file_vars, office)
     done: list[str] = []
     # In a terminal, a bar over the bytes to load (with its ETA); in a log or a pipe, one line per file.
     bar: Any = None
@@ -501,16 +521,6 @@ def ingest(
     sys.exit(report.exit_code)
 
 
-def _file_vars(items: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--file-var")
-        out[name.strip()] = value.strip()
-    return out
-
-
 def _echo_quality(report: Any, worst: int = 8) -> None:
     """The fields most often empty, invalid or unrecognised in the files just loaded (all are in quality.csv)."""
     rows = [
@@ -536,15 +546,8 @@ def mapping() -> None:
 @mapping.command("check")
 @click.argument("mapping_file", type=click.Path(exists=True, dir_okay=False))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--taxonomy",
-    "taxonomy_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Your office's taxonomy (default: the workspace's when there is one, else the shipped one).",
-)
-@click.option("--office", help="GB/T 2260 code of the exporting office, when the file name does not carry it.")
-@click.option("--file-var", "file_vars", multiple=True, metavar="NAME=VALUE", help="A file variable (repeatable).")
+@_taxonomy_option("Default: the workspace's taxonomy when there is one, else the shipped one.")
+@_file_var_options
 @click.option("--rows", "show", type=int, default=3, show_default=True, help="Loaded rows to show as records.")
 @_json_option
 @_pass_state
@@ -583,9 +586,7 @@ def mapping_check(
     given = load_taxonomies(taxonomy_files)
     if given is not None:
         taxonomy = taxonomy.merge(given) if taxonomy is not None else given
-    overrides = _file_vars(file_vars)
-    if office:
-        overrides["office"] = office
+    overrides = _overrides(file_vars, office)
     checks = check_mapping(
         loaded, file, schema, taxonomy=taxonomy, overrides=overrides, secret_key=secret_key_from_env(), show=show
     )

@@ -311,26 +311,20 @@ def _aliases(item: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _alias_conflicts(t: Taxonomy) -> list[str]:
     problems = []
-    seen: dict[str, Category] = {}
-    for c in t.category_list:
-        for alias in (c.code, c.name, *c.aliases):
-            key = _category_key(alias)
-            other = seen.setdefault(key, c)
-            if other.code != c.code:
-                problems.append(
-                    f"{alias!r} means category {other.code} ({other.name}, {other.origin or 'the workspace'}) and "
-                    f"{c.code} ({c.name}, {c.origin or 'the new taxonomy'})"
-                )
-    seen_s: dict[str, SectorSystem] = {}
-    for s in t.system_list:
-        for alias in (s.code, s.name, *s.aliases):
-            key = _system_key(alias)
-            other_s = seen_s.setdefault(key, s)
-            if other_s.code != s.code:
-                problems.append(
-                    f"{alias!r} means system {other_s.code} ({other_s.name}, {other_s.origin or 'the workspace'}) and "
-                    f"{s.code} ({s.name}, {s.origin or 'the new taxonomy'})"
-                )
+    kinds: tuple[tuple[str, Any, Any], ...] = (
+        ("category", t.category_list, _category_key),
+        ("system", t.system_list, _system_key),
+    )
+    for kind, items, key_of in kinds:
+        seen: dict[str, Any] = {}
+        for item in items:
+            for alias in (item.code, item.name, *item.aliases):
+                other = seen.setdefault(key_of(alias), item)
+                if other.code != item.code:
+                    problems.append(
+                        f"{alias!r} means {kind} {other.code} ({other.name}, {other.origin or 'the workspace'}) and "
+                        f"{item.code} ({item.name}, {item.origin or 'the new taxonomy'})"
+                    )
     return problems
 
 
