@@ -160,6 +160,7 @@ def scenario(request: pytest.FixtureRequest, exports: Path, tmp_path_factory: py
         "BID_ON": backend.relationships("BID_ON"),
         "SERVES_AT": backend.relationships("SERVES_AT"),
         "Tender": backend.nodes("Tender"),
+        "Company": backend.nodes("Company"),
     }
     print(f"\n{request.param}: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
     if request.param == "embedded":
@@ -197,6 +198,10 @@ def test_values_arrive_as_the_office_wrote_them(scenario: Scenario, world: World
     f = scenario.frames["Finding"].set_index("finding_id")
     got = {k: (r["category"], r["severity"], pd.Timestamp(r["found_date"]).date()) for k, r in f.iterrows()}
     assert got == {x.key: (x.category, x.severity, x.found) for x in world.findings}
+    # Amounts in a column headed 涉及金额（万元）, written as the mapping's template over that heading.
+    amounts = {k: v for k, v in f["amount"].items() if v is not None and v == v}
+    city = [x for x in world.findings if x.tour.office == "JX" and x.amount is not None]
+    assert amounts == {x.key: round(x.amount * 10_000, 2) for x in city}
     # Progress words through map/default, report dates, 验收 words to yes/no (empty stays unknown).
     r = scenario.frames["Rectification"].set_index("rectification_id")
     verified = {"已验收": True, "未验收": False, "": None}
@@ -221,6 +226,9 @@ def test_values_arrive_as_the_office_wrote_them(scenario: Scenario, world: World
     got_b = {(r.start_key, r.end_key): r.amount for r in bids.itertuples() if (r.start_key, r.end_key) in expected}
     assert got_b.keys() == expected.keys()
     assert all(abs(got_b[k] - v) < 0.01 for k, v in expected.items())
+    # Firms: the register's 法定代表人（负责人）.
+    legal = scenario.frames["Company"].set_index("company_id")["legal_representative"].dropna().to_dict()
+    assert legal == {c.key: c.legal.name for c in world.companies}
     budgets = scenario.frames["Tender"].set_index("tender_id")["budget"].to_dict()
     assert budgets == {t.key: round(t.budget_wan * 10_000, 2) for t in world.tenders}
 
