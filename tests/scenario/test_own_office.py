@@ -200,8 +200,8 @@ def test_values_arrive_as_the_office_wrote_them(scenario: Scenario, world: World
     assert got == {x.key: (x.category, x.severity, x.found) for x in world.findings}
     # Amounts in a column headed 涉及金额（万元）, written as the mapping's template over that heading.
     amounts = {k: v for k, v in f["amount"].items() if v is not None and v == v}
-    city = [x for x in world.findings if x.tour.office == "JX" and x.amount is not None]
-    assert amounts == {x.key: round(x.amount * 10_000, 2) for x in city}
+    city = {x.key: x.amount for x in world.findings if x.tour.office == "JX" and x.amount is not None}
+    assert amounts == {k: round(v * 10_000, 2) for k, v in city.items()}
     # Progress words through map/default, report dates, 验收 words to yes/no (empty stays unknown).
     r = scenario.frames["Rectification"].set_index("rectification_id")
     verified = {"已验收": True, "未验收": False, "": None}
