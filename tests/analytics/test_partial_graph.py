@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from analytics import DETECTORS, GraphView, outcome_line, registry, run_and_write, run_detectors, write_results
 from analytics.dossier import write_target_dossier
 from analytics.network import evidence_network, write_network
+from analytics.profiles import lead_conversion, organisation_profile, team_quality
 from analytics.report import write_html_report
 from cli import main
 from graphmodel import EmbeddedBackend, load_schema
@@ -171,6 +172,13 @@ def test_detectors_and_exports_on_one_kind_of_data(kind, exports_by_kind, backen
         assert dict(frame.dtypes) == dict(getattr(empty, name).dtypes), name
         for column in dates:
             assert frame[column].dtype.kind == "M", (name, column)
+
+    # Profiles: the same tables as on an empty graph, and any organisation's record (none, often).
+    assert list(team_quality(view).columns) == list(team_quality(empty).columns)
+    assert list(lead_conversion(view).columns) == list(lead_conversion(empty).columns)
+    for org in view.organisations.index[:3]:
+        profile = organisation_profile(view, org)
+        assert profile["rectification"]["findings"] == len(profile["findings"])
     reference.close()
 
     # Detectors: no exception; skipped exactly where the declared inputs are absent.
