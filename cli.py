@@ -878,11 +878,20 @@ def analyze(
     results, paths = run_and_write(
         view, folder, chosen, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, on_result=show
     )
+    unplaced = len(view.unplaced) if scope else 0
+    if unplaced:
+        # They lie in no jurisdiction, so a scoped analysis cannot see them: say so, never drop them silently.
+        click.echo(
+            f"{unplaced:,} organisations have no region code (nor a PART_OF parent with one) and are outside every "
+            "scope; GraphView(...).unplaced lists them with why",
+            err=True,
+        )
     _audit(
         state,
         "analyze",
         scope=scope,
         secrets=reveal_secrets,
+        unplaced=unplaced,
         files=[str(p) for by_kind in paths.values() for p in by_kind.values()],
     )
     failed = [n for n, r in results.items() if r.status == "failed"]

@@ -171,7 +171,7 @@ def write_target_dossier(
                 rank,
                 view.name_of("Organisation", d.subject),
                 _TIER.get(str(tier), tier),
-                d.details.get("system"),
+                view.system_name(d.details.get("system")),
                 round(d.score, 4),
                 "；".join(e.text for e in d.evidence),
                 d.details.get("relay_to"),
@@ -211,7 +211,7 @@ def _target_sheet(sheet: _Sheet, view: GraphView, org: str, target: Any, linked:
             [
                 view.name_of("Organisation", org),
                 _TIER.get(info.get("tier"), info.get("tier")),
-                info.get("system"),
+                view.system_name(info.get("system")),
                 info.get("region_code"),
                 info.get("kind"),
                 round(target.score, 4),
@@ -227,9 +227,9 @@ def _target_sheet(sheet: _Sheet, view: GraphView, org: str, target: Any, linked:
         ["问题编号", "发现时间", "问题类别", "严重程度", "问题描述", "整改状态", "完成时间", "是否验收"],
         [
             [
-                f.finding.rsplit(":", 1)[-1],
+                _number(f.number, f.finding),
                 f.found_date,
-                f.category,
+                view.category_name(f.category),
                 _SEVERITY.get(f.severity, f.severity),
                 f.description,
                 _STATUS.get(rect.at[f.finding, "status"], rect.at[f.finding, "status"])
@@ -247,7 +247,13 @@ def _target_sheet(sheet: _Sheet, view: GraphView, org: str, target: Any, linked:
         "二、信息清单：问题线索（内容保密，仅列登记信息）",
         ["线索编号", "受理日期", "来源", "问题类别", "处置方式"],
         [
-            [lead.lead.rsplit(":", 1)[-1], lead.received_date, lead.source, lead.category, lead.status]
+            [
+                _number(lead.number, lead.lead),
+                lead.received_date,
+                lead.source,
+                view.category_name(lead.category),
+                lead.status,
+            ]
             for lead in leads.itertuples(index=False)
         ],
     )
@@ -283,3 +289,8 @@ def _responsible(view: GraphView, findings: pd.DataFrame) -> dict[str, int]:
     rect = view.rectifications[view.rectifications["finding"].isin(findings["finding"])]
     mine = rel[rel["end"].isin(rect["rectification"])]
     return mine.groupby("start").size().sort_values(ascending=False).to_dict()
+
+
+def _number(number: Any, key: str) -> str:
+    # The number as the office wrote it; a record loaded without one shows its key (keys are never parsed).
+    return number if isinstance(number, str) and number else key

@@ -68,7 +68,7 @@ def detect_duplicate_leads(view: GraphView, *, window_days: int = 31) -> Detecto
                 kind="duplicate-lead",
                 subject=members[0],
                 score=round(len(members) + 1.0 / (1 + spread), 4),
-                summary=f"one {first.category} allegation about "
+                summary=f"one {view.category_name(first.category)} allegation about "
                 + (f"{view.name_of('Person', person)} of " if person else "")
                 + f"{org_names[first.organisation]} registered by {len(departments)} departments within {spread} days",
                 where={

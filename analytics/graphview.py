@@ -517,6 +517,31 @@ class GraphView:
                 return name
         return str(graph_id)
 
+    @cached_property
+    def vocabulary(self) -> dict[str, dict[str, str]]:
+        """The workspace's own names: ``{"category": {code: name}, "system": {code: name}}``.
+
+        From the ``ProblemCategory`` and ``SectorSystem`` nodes of the taxonomy the workspace was loaded with
+        (an office's own, when it gave one), so every text shows the words that office uses.
+        """
+        out: dict[str, dict[str, str]] = {}
+        for kind, label in (("category", "ProblemCategory"), ("system", "SectorSystem")):
+            nodes = self._nodes(label)
+            out[kind] = (
+                {str(c): str(n) for c, n in zip(nodes["code"], nodes["name"], strict=True) if isinstance(n, str)}
+                if len(nodes) and "name" in nodes.columns
+                else {}
+            )
+        return out
+
+    def category_name(self, code: Any) -> str:
+        """A problem category as the workspace's taxonomy names it: ``违规吃喝（Z2-01）`` (the code when unknown)."""
+        return _named(self.vocabulary["category"], code)
+
+    def system_name(self, code: Any) -> str:
+        """A sector system as the workspace's taxonomy names it: ``供销合作（gx）`` (the code when unknown)."""
+        return _named(self.vocabulary["system"], code)
+
     def latest_date(self) -> Any:
         """The latest date any finding, lead, transfer or tender carries (a default for ``as_of``)."""
         candidates = [
@@ -528,3 +553,10 @@ class GraphView:
         ]
         dates = [d for d in candidates if d is not pd.NaT and d == d]
         return max(dates).date() if dates else None
+
+
+def _named(names: dict[str, str], code: Any) -> str:
+    if code is None or code != code:
+        return ""
+    name = names.get(str(code))
+    return f"{name}（{code}）" if name and name != str(code) else str(code)

@@ -81,7 +81,8 @@ def detect_recurrence(view: GraphView, *, within_days: int | None = None) -> Det
                         subject=f"{r.rectification}->{later}",
                         score=score,
                         summary=(
-                            f"{org_name}: {r.category} found again {gap} days after rectification was reported done"
+                            f"{org_name}: {view.category_name(r.category)} found again {gap} days after rectification "
+                            "was reported done"
                             + (" (and verified)" if verified else "")
                             + (" — in the successor organisation" if moved else "")
                         ),

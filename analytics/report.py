@@ -51,8 +51,8 @@ def _heatmap(view: GraphView, systemic: DetectorResult | None) -> go.Figure:
         fig.add_trace(
             go.Heatmap(
                 z=share.values,
-                x=list(share.columns),
-                y=list(share.index),
+                x=[view.category_name(c) for c in share.columns],
+                y=[view.system_name(s) for s in share.index],
                 coloraxis="coloraxis",
                 hovertemplate="%{y} / %{x}: %{z:.0%} of the system's findings<extra></extra>",
             ),
@@ -63,8 +63,8 @@ def _heatmap(view: GraphView, systemic: DetectorResult | None) -> go.Figure:
         if marks:
             fig.add_trace(
                 go.Scatter(
-                    x=[c for c, _ in marks],
-                    y=[s for _, s in marks],
+                    x=[view.category_name(c) for c, _ in marks],
+                    y=[view.system_name(s) for _, s in marks],
                     mode="markers",
                     marker={"symbol": "x", "size": 12, "color": "crimson"},
                     name="systemic problem",

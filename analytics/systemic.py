@@ -187,7 +187,10 @@ def detect_systemic_problems(
                         f"example at {tier} tier",
                         "Finding",
                         example["finding"],
-                        str(example.get("description") or f"{view.name_of('Organisation', org)}: {category}"),
+                        str(
+                            example.get("description")
+                            or f"{view.name_of('Organisation', org)}: {view.category_name(category)}"
+                        ),
                         iso(example["found_date"]),
                     )
                 )
@@ -198,7 +201,8 @@ def detect_systemic_problems(
                 kind=f"systemic-by-{group_by}",
                 subject=f"{group}|{category}",
                 score=round(float(-np.log10(max(q_value, 1e-300))), 3),
-                summary=f"{category} over-represented in {group} at {len(over)} tiers "
+                summary=f"{view.category_name(category)} over-represented in "
+                f"{view.system_name(group) if group_by == 'system' else group} at {len(over)} tiers "
                 f"({', '.join(over['tier'])}): {int(over['k'].sum())} findings, {ratio:.1f}x the comparable rate",
                 where={
                     "organisations": tuple(sorted({o for ids in affected.values() for o in ids})),

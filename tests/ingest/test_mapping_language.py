@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from analytics import GraphView
 from cli import main
 from graphmodel import EmbeddedBackend, load_schema
 from ingest.check import check_mapping
@@ -156,6 +157,10 @@ def test_an_offices_own_format_loads_with_its_own_vocabulary(office, tmp_path):
     kept = Taxonomy.from_backend(g)
     assert kept is not None and kept.category_names()["Z2-01"] == "违规吃喝" and kept.system("供销社") == "gx"
     assert set(g.nodes("SectorSystem")["code"]) == {"gx", "jt"}
+    # What readers see names things in the office's own words.
+    view = GraphView(g)
+    assert view.category_name("Z2-01") == "违规吃喝（Z2-01）" and view.system_name("gx") == "供销合作（gx）"
+    assert view.category_name("nonesuch") == "nonesuch"
     # A later ingest without --taxonomy still reads the office's words.
     (office / "exports" / "问题台账_330400.csv").unlink()
     _write_csv(
@@ -560,3 +565,25 @@ def test_column_names_are_read_like_headers_and_stated_variables_reach_any_mappi
     assert report.exit_code == 0, report.files[0].message
     assert g.nodes("Organisation")[["org_id", "region_code"]].values.tolist() == [["330400-U1", "330400"]]
     g.close()
+
+
+def test_a_scoped_analysis_says_how_many_units_it_cannot_place(office, tmp_path, monkeypatch):
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    _write_csv(
+        office / "exports" / "单位台账_330400.csv",
+        ["单位编码", "单位全称", "所属系统", "地市代码", "县区代码"],
+        [["JX-001", "嘉兴市供销合作社", "供销社", "市本级", ""], ["JX-009", "某协会", "", "", ""]],
+        encoding="gbk",
+    )
+    ws = tmp_path / "ws"
+    runner = CliRunner()
+    args = ["--workspace", str(ws), "ingest", "--taxonomy", str(office / "taxonomy.yaml")]
+    result = runner.invoke(
+        main, [*args, "--mapping", str(office / "units.yaml"), str(office / "exports" / "单位台账_330400.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["--workspace", str(ws), "analyze", "--scope", "330400"])
+    assert result.exit_code == 0, result.output
+    assert "1 organisations have no region code" in result.stderr
+    audit = [json.loads(line) for line in (ws / "audit.log").read_text(encoding="utf-8").splitlines()]
+    assert audit[-1]["unplaced"] == 1
