@@ -385,8 +385,8 @@ def ingest(
     interrupted run is finished by running it again. Resident IDs and
     petitioners are stored only as keyed hashes: set LIANDONG_SECRET_KEY (the
     same key every time). Per file and field, the share of empty and invalid
-    values and the values not recognised go to quality.csv beside the
-    workspace's quarantine folder (and to --json).
+    values and the values not recognised go to WORKSPACE/quality.csv (with
+    Neo4j, to the quarantine folder) and to --json.
 
     OCDS release and record packages (JSON) are recognised too; a bid table in
     any other layout loads with --columns.
