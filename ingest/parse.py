@@ -339,6 +339,69 @@ def parse_date(value: RawValue) -> dt.date | None:
     raise ParseError(f"not a date: {shown} ({_DATE_HINT})")
 
 
+_YEAR_MONTH = re.compile(r"(\d{4})\s*(?:年\s*(\d{1,2})\s*月?|[-./]\s*(\d{1,2}))\.?")
+_YEAR_MONTH_COMPACT = re.compile(r"(\d{4})(\d{2})")
+
+
+def parse_year_month(value: RawValue) -> str | None:
+    """Read a year and month (出生年月, as rosters write it) from a cell, as ``"YYYY-MM"``.
+
+    Parameters
+    ----------
+    value
+        1982年10月, 1982年10, 1982.10, 1982-10, 1982/10, 198210, or a full date in any form
+        :func:`parse_date` reads (its year and month are kept), including an Excel date.
+
+    Returns
+    -------
+    str or None
+        ``"1982-10"``, or None for an empty cell. The day is never invented: a year-month stays one, so
+        that it is compared as one.
+
+    Raises
+    ------
+    ParseError
+        For a month outside 1-12, a year outside 1900-2100, or anything else.
+    """
+    if value is None or isinstance(value, (dt.date, dt.datetime, int, float)):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text_value = _number_text(value)
+            m = _YEAR_MONTH_COMPACT.fullmatch(text_value)
+            if m:
+                return _year_month(int(m[1]), int(m[2]), _show(text_value))
+            m = re.fullmatch(r"(\d{4})\.(\d{1,2})", text_value)
+            if m:
+                # A number cell 1982.10 is stored as 1982.1: the month is 10 or 1, and nothing says which.
+                if m[2] == "1":
+                    raise ParseError(
+                        f"ambiguous year and month: the number {text_value} may be {m[1]}.01 or {m[1]}.10 as typed; "
+                        "format the column as text in the workbook and export again"
+                    )
+                return _year_month(int(m[1]), int(m[2]), _show(text_value))
+        day = parse_date(value)
+        return None if day is None else f"{day.year:04d}-{day.month:02d}"
+    text = _text(value)
+    if text is None:
+        return None
+    m = _YEAR_MONTH.fullmatch(text)
+    if m:
+        return _year_month(int(m[1]), int(m[2] or m[3]), _show(text))
+    m = _YEAR_MONTH_COMPACT.fullmatch(text)
+    if m:
+        return _year_month(int(m[1]), int(m[2]), _show(text))
+    try:
+        day = parse_date(text)
+    except ParseError:
+        raise ParseError(f"not a year and month: {_show(text)} (expected e.g. 1982年10月, 1982.10 or 1982-10)") from None
+    return None if day is None else f"{day.year:04d}-{day.month:02d}"
+
+
+def _year_month(year: int, month: int, shown: str) -> str:
+    if not 1900 <= year <= 2100 or not 1 <= month <= 12:
+        raise ParseError(f"not a year and month: {shown} (month 1-12, year 1900-2100)")
+    return f"{year:04d}-{month:02d}"
+
+
 # --- numbers -----------------------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(

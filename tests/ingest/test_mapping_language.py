@@ -587,3 +587,42 @@ def test_a_scoped_analysis_says_how_many_units_it_cannot_place(office, tmp_path,
     assert "1 organisations have no region code" in result.stderr
     audit = [json.loads(line) for line in (ws / "audit.log").read_text(encoding="utf-8").splitlines()]
     assert audit[-1]["unplaced"] == 1
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("1982年10月", "1982-10"),
+        ("1982.10", "1982-10"),
+        ("198210", "1982-10"),
+        ("1982年10月5日", "1982-10"),
+        (dt.datetime(1982, 10, 1), "1982-10"),
+        (1982.11, "1982-11"),
+        ("", None),
+    ],
+)
+def test_year_month_is_read_at_its_own_precision(cell, expected):
+    from ingest.parse import parse_year_month
+
+    assert parse_year_month(cell) == expected
+
+
+def test_a_roster_that_writes_birth_as_year_and_month_loads(tmp_path):
+    exports = tmp_path / "ex"
+    exports.mkdir()
+    _write_csv(
+        exports / "干部名册_330400.csv",
+        ["姓名", "出生年月", "工作单位", "职务"],
+        [["张三", "1982年10月", "嘉兴市财政局", "局长"], ["李四", "1975.03", "嘉兴市财政局", "副局长"]],
+    )
+    g = EmbeddedBackend(tmp_path / "ws")
+    report = Ingester(g, tmp_path / "q", secret_key=KEY).ingest([exports])
+    assert report.rows_quarantined == 0 and report.exit_code == 0
+    people = g.nodes("Person").set_index("name")
+    assert people.loc["张三", "birth_month"] == "1982-10" and people.loc["李四", "birth_month"] == "1975-03"
+    assert people["birth_date"].isna().all()  # no day is invented
+    from ingest.parse import ParseError, parse_year_month
+
+    with pytest.raises(ParseError, match="ambiguous"):
+        parse_year_month(1982.1)
+    g.close()
