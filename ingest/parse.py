@@ -392,7 +392,9 @@ def parse_year_month(value: RawValue) -> str | None:
     try:
         day = parse_date(text)
     except ParseError:
-        raise ParseError(f"not a year and month: {_show(text)} (expected e.g. 1982年10月, 1982.10 or 1982-10)") from None
+        raise ParseError(
+            f"not a year and month: {_show(text)} (expected e.g. 1982年10月, 1982.10 or 1982-10)"
+        ) from None
     return None if day is None else f"{day.year:04d}-{day.month:02d}"
 
 
