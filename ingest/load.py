@@ -231,9 +231,11 @@ class Ingester:
         todo = [j for j in jobs if self._needs_loading(j)]
         if todo:
             # Links a source could not resolve before may find their end nodes among what this run adds.
-            waiting = [j for j in jobs if j not in todo and self._has_unresolved(j)]
+            loading = {id(j) for j in todo}
+            waiting = [j for j in jobs if id(j) not in loading and self._has_unresolved(j)]
             self._reload.update(j.source for j in waiting)
-            todo = [j for j in jobs if j in todo or j.source in self._reload]
+            chosen = {id(j) for j in todo}
+            todo = [j for j in jobs if id(j) in chosen or j.source in self._reload]
         # Reading and mapping a file does not touch the graph, so worker processes map the next files
         # while this process writes the current one; writes stay in order, one file at a time.
         workers = self._worker_count(todo)
@@ -498,8 +500,9 @@ class Ingester:
     def _mark_sources(self, sources: set[str], status: str) -> None:
         """Mark other files' sources (while their links are taken away and written again: a crash in between
         leaves them 'loading', so the next ingest of those files loads them again)."""
-        if sources:
-            self.backend.update_nodes("Source", {s: {"status": status} for s in sorted(sources)}, source="ingest")
+        for s in sorted(sources):
+            # Attributed to the file's own source, as the rest of its Source node is.
+            self.backend.update_nodes("Source", {s: {"status": status}}, source=s)
 
     def _restore(self, detached: list[tuple[EdgeRecord, tuple[str, ...]]], replaced: str, report: IngestReport) -> None:
         """Write again the links other files made to a replaced file's nodes; those whose end the new version
@@ -517,7 +520,7 @@ class Ingester:
             if lost and not previous.empty:
                 row = previous.iloc[0]
                 count = int(_number(row.get("links_unresolved"))) + len(lost)
-                self.backend.update_nodes("Source", {other: {"links_unresolved": count}}, source="ingest")
+                self.backend.update_nodes("Source", {other: {"links_unresolved": count}}, source=other)
                 report.unresolved_path = self._append(
                     "unresolved_links.csv",
                     [

@@ -503,6 +503,7 @@ def test_replacing_a_file_keeps_the_links_other_files_made_to_its_records(office
     sources = backend.nodes("Source").set_index("source_id")
     assert set(sources["status"]) == {"complete"}
     assert sources.loc["问题台账_330400.csv", "links_unresolved"] == 1
+    assert set(backend.sources()) == set(sources.index)  # bookkeeping is attributed to the files themselves
     # When the unit comes back, the findings file (waiting for it) is loaded again and the link returns.
     _write_csv(
         office / "exports" / "单位台账_330400.csv",
