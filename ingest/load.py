@@ -210,7 +210,7 @@ class Ingester:
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         """Ingest files and folders (folders recursively); the result does not depend on their order."""
         report = IngestReport(self.batch)
-        self._load_taxonomy()
+        self._load_taxonomy(report)
         jobs: list[RecognisedFile] = []
         for path in _expand(paths):
             try:
@@ -368,7 +368,7 @@ class Ingester:
         office = _office_rank(path.name)
         return RecognisedFile(path, table.sheet, mapping, header, (order, office, path.name, table.sheet or ""), source)
 
-    def _load_taxonomy(self) -> None:
+    def _load_taxonomy(self, report: IngestReport) -> None:
         """Settle the taxonomy of this run: the workspace's, plus what the user gives; store it if it grew."""
         stored = Taxonomy.from_backend(self.backend)
         if stored is None:
@@ -380,7 +380,11 @@ class Ingester:
         document = json.dumps(taxonomy.document(with_origin=True), ensure_ascii=False, sort_keys=True)
         if not previous.empty and previous.iloc[0].get("document") == document:
             return
+        detached: list[tuple[EdgeRecord, tuple[str, ...]]] = []
         if not previous.empty:
+            # Findings and leads point at the categories (IN_CATEGORY): those links are kept, see _restore.
+            detached = self.backend.detached_by(TAXONOMY_SOURCE)
+            self._mark_sources({s for _, others in detached for s in others}, "loading")
             self.backend.retract_source(TAXONOMY_SOURCE)
         marker = NodeRecord(
             "Source",
@@ -396,6 +400,8 @@ class Ingester:
         records = taxonomy.records()
         # Small enough for one batch, so the tree and its marker commit together.
         self.backend.write([*records, marker], source=TAXONOMY_SOURCE, batch_size=len(records) + 1)
+        if detached:
+            self._restore(detached, TAXONOMY_SOURCE, report)
 
     def _ingest_one(
         self, job: RecognisedFile, report: IngestReport, pending: Future[MappedFile] | None = None

@@ -228,8 +228,12 @@ def test_a_changed_mapping_is_applied_on_reingest_and_force_reloads(office, tmp_
 def test_a_conflicting_taxonomy_is_refused_naming_both_definitions(office, tmp_path):
     g = EmbeddedBackend(tmp_path / "ws")
     Ingester(
-        g, tmp_path / "q", mappings=_mappings(office, "units.yaml"), taxonomy=load_taxonomy(office / "taxonomy.yaml")
-    ).ingest([office / "exports" / "单位台账_330400.csv"])
+        g,
+        tmp_path / "q",
+        mappings=_mappings(office, "units.yaml", "findings.yaml"),
+        taxonomy=load_taxonomy(office / "taxonomy.yaml"),
+    ).ingest([office / "exports"])
+    assert len(g.relationships("IN_CATEGORY")) == 3
     other = tmp_path / "other.yaml"
     other.write_text(
         "categories:\n- {code: Z2-01, name: 收受礼金, parent: Z2}\n- {code: Z2, name: 廉洁方面}\n", "utf-8"
@@ -246,7 +250,11 @@ def test_a_conflicting_taxonomy_is_refused_naming_both_definitions(office, tmp_p
         "- {code: Z2-03, name: 收受礼金, parent: Z2}\n",
         "utf-8",
     )
+    before = len(g.relationships("IN_CATEGORY"))
     Ingester(g, tmp_path / "q", taxonomy=load_taxonomy(more)).ingest([])
+    # The findings' links to their categories survive the taxonomy's growing.
+    assert len(g.relationships("IN_CATEGORY")) == before
+    assert set(g.nodes("Source")["status"]) == {"complete"}
     kept = Taxonomy.from_backend(g)
     assert kept is not None and kept.code("公款吃喝") == "Z2-01" and kept.code("收受礼金") == "Z2-03"
     assert kept.code("供销社") if False else kept.system("供销社") == "gx"
