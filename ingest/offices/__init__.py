@@ -20,8 +20,9 @@ organisation    same_town_name                one town name in two counties (修
                                               have a 太平镇; other names collide by chance)
 organisation    discipline_vs_committee       X纪委监委 beside X委 of the same place (县纪委监委 / 县委)
 organisation    hospital_vs_tcm_hospital      X人民医院 beside X中医院
-organisation    same_department_other_county  one department of two counties of a city, written the
-                                              same bare in each county's own files (教体局 / 教体局)
+organisation    same_name_other_place         two units written alike in two offices' files: the same
+                                              kind of unit of two places, each written bare in its own
+                                              office's files (县委 / 县委, 教体局 / 教体局, 市中医院 …)
 person          homonym                       one name, two people (王伟, 李娜 … planted in different
                                               counties with different births; others by chance)
 company         sound_alike                   宏达/鸿达建材 (九江/赣州), 恒信/恒鑫物业管理, 金盛/锦盛园林绿化
@@ -30,7 +31,7 @@ company         branch                        a 分公司 beside its parent comp
 ==============  ============================  =====================================================
 
 ``decoys.csv`` lists every pair of records of two such entities (for
-same_department_other_county, only the pairs written alike).
+same_name_other_place, the pairs written alike that no other decoy lists).
 
 Examples
 --------
@@ -114,12 +115,22 @@ def generate_offices(out: str | Path, seed: int, scale: str = "small") -> Office
     for (_kind, key), entity in sorted(report.records.items()):
         keys_of[entity].append(key)
     decoy_rows = []
+    listed = set()
     for kind, decoy, a, b in world.decoys:
+        listed.add(frozenset((a, b)))
         for key_a in keys_of.get(a, []):
             for key_b in keys_of.get(b, []):
-                if decoy == "same_department_other_county" and key_a.split(":", 2)[2] != key_b.split(":", 2)[2]:
-                    continue
                 decoy_rows.append((kind, decoy, key_a, key_b, a, b))
+    # Units of different places written alike (each office writes its own units bare).
+    written: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (kind, key), entity in sorted(report.records.items()):
+        if kind == "organisation":
+            written[key.split(":", 2)[2]].append((key, entity))
+    for same in written.values():
+        for i, (key_a, a) in enumerate(same):
+            for key_b, b in same[i + 1 :]:
+                if a != b and frozenset((a, b)) not in listed:
+                    decoy_rows.append(("organisation", "same_name_other_place", key_a, key_b, a, b))
     with open(out / "decoys.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["kind", "decoy", "key_a", "key_b", "entity_a", "entity_b"])

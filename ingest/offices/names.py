@@ -18,10 +18,14 @@ __all__ = ["RATES", "Variants", "DEPARTMENTS", "Department", "pick", "homophone"
 
 # family -> {variant: rate}. Each family's rates add up to 1.
 RATES: dict[str, dict[str, float]] = {
-    # A party committee named by an office other than its own (a city's 县委 in the city's file, the province's
-    # 市委 in the province's file, a city's 市委 in its counties' files).
+    # A party committee written with its place name: always in other offices' files (a county's 县委 in its
+    # city's file, a city's 市委 in the province's and its counties' files), and in its own when not bare.
+    # The forms of 纪委监委, 组织部, 巡察办 and the government below are drawn the same way; bare, an office
+    # writes 县委, 县纪委监委 (70%) or 县纪委, 县委组织部, 县委巡察办, 县人民政府 or 县政府.
     "org.party_form": {"中共X委员会": 0.30, "中共X委": 0.30, "X委": 0.25, "中国共产党X委员会": 0.15},
-    # A unit of the office's own region in its own files: the place name left out (县委, 教体局) or written.
+    # A unit of the office's own place (a county's, a city's or the province's own units, a county's towns,
+    # schools and hospitals) in that office's files: the place name left out (县委, 教体局, 太平镇) or written.
+    # Other offices always write the place (修水县教体局, 修水县太平镇).
     "org.own_bare": {"bare": 0.60, "prefixed": 0.40},
     # A government department that has a local short name: the full name or the short one.
     "org.dept_form": {"full": 0.55, "short": 0.45},

@@ -506,8 +506,12 @@ class _Renderer:
                 if post.end is not None:
                     continue
                 leader = org.role in _LEADERSHIP and post.level in ("head", "deputy", "standing")
-                if r.tier == "city" and org.region.parent == r.code and leader or r.tier == "province" and (
-                    (org.region.tier == "city" and leader) or (org.region.tier == "county" and p.province_listed)
+                if (
+                    r.tier == "city"
+                    and org.region.parent == r.code
+                    and leader
+                    or r.tier == "province"
+                    and ((org.region.tier == "city" and leader) or (org.region.tier == "county" and p.province_listed))
                 ):
                     out.append((p, i))
         return out

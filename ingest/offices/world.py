@@ -403,19 +403,6 @@ class _Builder:
                         f"O:{region.code}:tcm_hospital",
                     )
                 )
-        for counties in CITIES.values():
-            for i, first in enumerate(counties):
-                for second in counties[i + 1 :]:
-                    for org in w.units_of(first):
-                        if org.role == "dept" and f"O:{second}:{org.eid.split(':', 2)[2]}" in w.orgs:
-                            w.decoys.append(
-                                (
-                                    "organisation",
-                                    "same_department_other_county",
-                                    org.eid,
-                                    f"O:{second}:{org.eid.split(':', 2)[2]}",
-                                )
-                            )
 
     # --- people --------------------------------------------------------------------------------------------------
 

@@ -159,7 +159,7 @@ def test_decoys_pair_records_of_different_entities_of_every_documented_kind(gene
         ("organisation", "same_town_name"),
         ("organisation", "discipline_vs_committee"),
         ("organisation", "hospital_vs_tcm_hospital"),
-        ("organisation", "same_department_other_county"),
+        ("organisation", "same_name_other_place"),
         ("person", "homonym"),
         ("company", "sound_alike"),
         ("company", "same_trade_name"),
