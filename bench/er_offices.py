@@ -114,6 +114,43 @@ def score_offices(folder: Path, canonical: dict[str, dict[str, str]]) -> dict[st
     return out
 
 
+# What two records of one entity share, per kind: (label, property or properties that must be equal and filled).
+EVIDENCE = {
+    "organisation": [("same name", ("name",))],
+    "person": [("same resident-ID hash", ("resident_id_hash",)), ("same name and birth date", ("name", "birth_date"))],
+    "company": [("same USCC", ("uscc",)), ("same name", ("name",))],
+}
+
+
+def evidence(backend: GraphBackend, folder: Path, canonical: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Truly-same record pairs that carry the same identifier or name, and how many of them were merged."""
+    records: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    with open(folder / "truth_records.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            records[row["kind"]][row["entity"]].append(row["key"])
+    out = []
+    for kind, tests in EVIDENCE.items():
+        label = LABELS[kind]
+        frame = backend.nodes(label).set_index(backend.schema.node(label).key)
+        ids = canonical[label]
+        for what, props in tests:
+            if not all(p in frame for p in props):
+                continue
+            values = {
+                key: tuple(str(v) for v in row) if all(v == v and v is not None for v in row) else None
+                for key, row in zip(frame.index, frame[list(props)].itertuples(index=False), strict=True)
+            }
+            pairs = merged = 0
+            for keys in records[kind].values():
+                for i, a in enumerate(keys):
+                    for b in keys[i + 1 :]:
+                        if values.get(a) is not None and values.get(a) == values.get(b):
+                            pairs += 1
+                            merged += ids.get(a) == ids.get(b)
+            out.append({"kind": kind, "evidence": what, "true_pairs": pairs, "merged": merged})
+    return out
+
+
 def run_offices(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     folder = work / "offices"
     clock = time.perf_counter()
@@ -147,7 +184,9 @@ def run_offices(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             }
             for label in resolution.records
         }
-        figures["scores"] = score_offices(folder, canonical_ids(backend))
+        canonical = canonical_ids(backend)
+        figures["scores"] = score_offices(folder, canonical)
+        figures["evidence"] = evidence(backend, folder, canonical)
     finally:
         backend.close()
     return figures
@@ -191,6 +230,10 @@ def show(title: str, figures: dict[str, Any], decoys: bool) -> None:
         if decoys:
             line += f"   {s['decoy_pairs_merged']:,} of {s['decoy_pairs']:,}"
         print(line)
+    if "evidence" in figures:
+        print("  truly-same record pairs that carry the same … (merged / pairs):")
+        for e in figures["evidence"]:
+            print(f"    {e['kind']:<13}{e['evidence']:<30}{e['merged']:>6,} / {e['true_pairs']:,}")
     if decoys:
         print("  decoys (record pairs merged / pairs; entity pairs with a merge / entity pairs):")
         for d in figures["scores"]["decoys"]:
