@@ -84,7 +84,7 @@ def test_roster_in_gbk_with_variant_headers(roster_gbk: Path, tmp_path: Path):
         "name": "干部姓名",
         "org": "所在单位",
         "post": "现任职务",
-        "birth": "出生年月",
+        "birth_month": "出生年月",
         "rid": "身份证号码(必填)",
         "rid_birth": "身份证号码(必填)",
     }

@@ -612,6 +612,7 @@ def check_findings(outcome: Outcome, rows: Sequence[FindingRow], numbers: Sequen
         assert isinstance(row.key, str) and isinstance(row.org_key, str)
         props = after[("Finding", row.key)]
         expected: dict[str, Any] = {k: base[k] for k in ("category", "severity") if k in base}
+        expected["number"] = clean(row.number)  # the finding's number as written (the key is never parsed)
         if clean(row.description) is not None:
             expected["description"] = clean(row.description)
         if row.date[1] is not None:
