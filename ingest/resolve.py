@@ -402,6 +402,8 @@ class Resolver:
         for key, name in zip(frame["company_id"], frame["name"], strict=True):
             by_name[fix(normalise_org_name(name) or key)].append(key)
         links: list[tuple[str, str, float, list[str]]] = []
+        # One USCC is one firm, whatever each office keyed its record by (check character verified on ingest).
+        links.extend(_identity_links(frame, "company_id", "uscc", SAME_USCC))
         for members in by_name.values():
             registered = sorted(k for k in members if k in has_uscc)
             anchor = registered[0] if registered else sorted(members)[0]
@@ -458,7 +460,10 @@ class Resolver:
         for key, found in contexts.items():
             for context in found:
                 members[context].add(key)
-        links: list[tuple[str, str, float, list[str]]] = []
+        # One resident ID (its keyed hash) is one person, whatever each office keyed its record by.
+        links: list[tuple[str, str, float, list[str]]] = list(
+            _identity_links(people, "person_id", "resident_id_hash", SAME_RESIDENT_ID)
+        )
         for key in keys:
             if key in with_id:
                 continue
@@ -514,7 +519,10 @@ class Resolver:
             decision = decisions.get((label, *pair))
             if decision is not None:
                 continue  # the analyst's record stands
-            accepted = score >= self.threshold and clusters.join(*pair)
+            # Two records of one identifier are one entity even where each stands for it by itself (two
+            # offices' registers): authority then decides the canonical record, not whether they merge.
+            identity = reasons[0] in (SAME_USCC, SAME_RESIDENT_ID)
+            accepted = score >= self.threshold and clusters.join(*pair, force=identity)
             records.append(
                 EdgeRecord(
                     "SAME_AS",
@@ -621,6 +629,21 @@ def _record_offices(backend: GraphBackend, label: str, frame: Any) -> dict[str, 
                 found = {by_source[s] for s in ids if s in by_source}
                 office[k] = found.pop() if len(found) == 1 else None
     return office
+
+
+SAME_USCC = "same USCC"
+SAME_RESIDENT_ID = "same resident ID"
+
+
+def _identity_links(frame: Any, key: str, identifier: str, reason: str) -> Iterable[tuple[str, str, float, list[str]]]:
+    """Records that carry the same identifier, each linked to the first of them (in key order)."""
+    if frame.empty or identifier not in frame.columns:
+        return
+    held = frame.loc[frame[identifier].notna(), [key, identifier]]
+    for _, group in held.groupby(identifier, sort=True):
+        members = sorted(group[key])
+        for other in members[1:]:
+            yield (members[0], other, 0.999, [reason])
 
 
 def _named_together(backend: GraphBackend) -> Iterable[tuple[str, str]]:

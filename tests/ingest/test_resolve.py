@@ -257,3 +257,33 @@ def test_a_slip_in_a_place_with_several_written_forms_gives_one_form_on_every_ru
         for seed in ("1", "2", "3", "4", "5")
     }
     assert outputs == {"('景宁畲族自治县', '景宁畲族自治县浦兰镇委')"}
+
+
+def test_one_identifier_is_one_entity_across_offices_registers(backend):
+    # Two offices' company registers key the same firm by their own numbers; each record carries the USCC,
+    # so each "stands for the firm by itself" — and they are still one firm. Likewise two rosters' records
+    # of one resident ID. A look-alike firm with another USCC stays apart, and so does a rejected pair.
+    backend.write(
+        [
+            NodeRecord("Company", "九江:reg:0001", {"name": "九江东升劳务有限公司", "uscc": "91360400MA35XXXX1A"}),
+            NodeRecord("Company", "南昌:reg:0107", {"name": "东升劳务(九江)有限责任公司", "uscc": "91360400MA35XXXX1A"}),
+            NodeRecord("Company", "赣州:reg:0031", {"name": "赣州东升劳务有限公司", "uscc": "91360700MA36YYYY2B"}),
+            NodeRecord("Person", "南昌:roster:17", {"name": "王伟", "resident_id_hash": "h1"}),
+            NodeRecord("Person", "九江:roster:03", {"name": "王伟", "resident_id_hash": "h1"}),
+            NodeRecord("Person", "赣州:roster:88", {"name": "王伟", "resident_id_hash": "h2"}),
+            NodeRecord("Person", "吉安:roster:05", {"name": "李娜", "resident_id_hash": "h3"}),
+            NodeRecord("Person", "宜春:roster:06", {"name": "李娜", "resident_id_hash": "h3"}),
+        ],
+        source="registers",
+    )
+    resolver = Resolver(backend)
+    resolver.decide("Person", "吉安:roster:05", "宜春:roster:06", "rejected")
+    resolver.run()
+    firms = backend.nodes("Company").set_index("company_id")["canonical_id"]
+    assert firms["九江:reg:0001"] == firms["南昌:reg:0107"] != firms["赣州:reg:0031"]
+    people = backend.nodes("Person").set_index("person_id")["canonical_id"]
+    assert people["南昌:roster:17"] == people["九江:roster:03"] != people["赣州:roster:88"]
+    assert people["吉安:roster:05"] != people["宜春:roster:06"]  # the analyst's rejection stands
+    links = backend.relationships("SAME_AS")
+    reasons = {tuple(r) for r in links["reasons"]}
+    assert ("same USCC",) in reasons and ("same resident ID",) in reasons
