@@ -266,7 +266,9 @@ def test_one_identifier_is_one_entity_across_offices_registers(backend):
     backend.write(
         [
             NodeRecord("Company", "九江:reg:0001", {"name": "九江东升劳务有限公司", "uscc": "91360400MA35XXXX1A"}),
-            NodeRecord("Company", "南昌:reg:0107", {"name": "东升劳务(九江)有限责任公司", "uscc": "91360400MA35XXXX1A"}),
+            NodeRecord(
+                "Company", "南昌:reg:0107", {"name": "东升劳务(九江)有限责任公司", "uscc": "91360400MA35XXXX1A"}
+            ),
             NodeRecord("Company", "赣州:reg:0031", {"name": "赣州东升劳务有限公司", "uscc": "91360700MA36YYYY2B"}),
             NodeRecord("Person", "南昌:roster:17", {"name": "王伟", "resident_id_hash": "h1"}),
             NodeRecord("Person", "九江:roster:03", {"name": "王伟", "resident_id_hash": "h1"}),
