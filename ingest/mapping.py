@@ -68,6 +68,12 @@ def _key_digest(secret_key: bytes, value: str) -> str:
     return base64.b32encode(digest[:20]).decode("ascii").lower()
 
 
+def _masked_digest(secret_key: bytes, value: str) -> str:
+    """A masked ID's keyed hash: a domain of its own, and base32, so no run of digits in it reads as an ID."""
+    digest = hmac.new(secret_key, b"masked resident id\x00" + value.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode("ascii").lower()
+
+
 def _withhold(reason: str, value: Any) -> str:
     """A parser's reason for a secret value, without the value: parsers quote it as they read it (full-width
     digits made half-width, spaces taken out), and name parts of it (a resident ID's birth date)."""
@@ -574,6 +580,7 @@ _PARSERS: dict[str, Callable[..., Any]] = {
     "bool": P.parse_bool,
     "uscc": P.parse_uscc,
     "resident_id": P.parse_resident_id,
+    "masked_resident_id": P.mask_resident_id,
     "region_code": P.parse_region_code,
     "phone": P.parse_phone,
     "category": P.clean_text,  # then looked up in the taxonomy
@@ -761,7 +768,11 @@ class RowMapper:
                 # Keys take {FIELD_key}, a keyed hash of its own: a record key never gives the stored hash away.
                 assert self.secret_key is not None
                 values[spec.name + "_key"] = _key_digest(self.secret_key, str(parsed))
-                parsed = self._hash(str(parsed))
+                parsed = (
+                    _masked_digest(self.secret_key, str(parsed))
+                    if spec.parser == "masked_resident_id"
+                    else self._hash(str(parsed))
+                )
             values[spec.name] = parsed
 
     def _compiled(self, specs: tuple[RecordSpec, ...]) -> list[_CompiledRecord]:

@@ -733,6 +733,71 @@ def parse_resident_id(value: RawValue) -> str | None:
     return number
 
 
+MASK_CHARACTERS = "*＊×"
+
+
+def is_masked_resident_id(value: RawValue) -> bool:
+    """Whether a cell holds a resident ID with digits masked (360102********123X, 3601021975****123X)."""
+    text = _text(value) if not isinstance(value, (int, float)) else None
+    if text is None:
+        return False
+    number = re.sub(r"[\s\-]+", "", text)
+    return any(c in MASK_CHARACTERS for c in number) or bool(re.search(r"[xX]{2,}.", number))
+
+
+def parse_masked_resident_id(value: RawValue) -> str | None:
+    """Read a masked 居民身份证号 as partial evidence: the visible digits in place, ``*`` for the masked ones.
+
+    Rosters and registers often print IDs with the middle masked (360102********123X). Such a value is no
+    identity, but its visible region, birth and final digits are evidence that two records of one name are
+    one person; liandong keeps it as a keyed hash of this pattern, apart from full IDs.
+
+    Parameters
+    ----------
+    value
+        The cell: ``*``, ``＊``, ``×`` or a run of x marks masked digits; full-width digits and spaces are
+        tolerated.
+
+    Returns
+    -------
+    str or None
+        ``"360102********123X"``; None for an empty cell and for an unmasked ID (which is the
+        ``resident_id`` parser's).
+
+    Raises
+    ------
+    ParseError
+        For a masked value that is not 18 characters, shows characters other than digits (and a final X),
+        or shows a province prefix that does not exist.
+    """
+    if not is_masked_resident_id(value):
+        return None
+    text = _text(value) or ""
+    number = re.sub(r"[\s\-]+", "", text)
+    body, last = number[:-1], number[-1:]
+    body = re.sub(rf"[{MASK_CHARACTERS}xX]", "*", body)
+    last = "*" if last in MASK_CHARACTERS else last.upper()
+    pattern = body + last
+    shown = _show(pattern)
+    if len(pattern) != 18:
+        raise ParseError(f"invalid masked resident ID {shown}: must have 18 characters (has {len(pattern)})")
+    if not all(c.isdigit() or c == "*" for c in pattern[:17]) or not (last.isdigit() or last in "X*"):
+        raise ParseError(f"invalid masked resident ID {shown}: only digits, masks and a final X are allowed")
+    if "*" not in pattern[:2] and pattern[:2] not in _PROVINCE_PREFIXES:
+        raise ParseError(f"invalid masked resident ID {shown}: {pattern[:2]!r} is not a province code")
+    return pattern
+
+
+def mask_resident_id(value: RawValue) -> str | None:
+    """The commonest printed mask of a full resident ID (region, eight masked birth digits, last four):
+    ``360102********123X``, so that a full ID and a masked print of it give the same partial evidence.
+    A masked cell is read as it is printed (:func:`parse_masked_resident_id`)."""
+    if is_masked_resident_id(value):
+        return parse_masked_resident_id(value)
+    number = parse_resident_id(value)
+    return None if number is None else number[:6] + "*" * 8 + number[14:]
+
+
 def parse_region_code(value: RawValue) -> str | None:
     """Read a 6-digit 行政区划代码 (GB/T 2260 administrative division code).
 

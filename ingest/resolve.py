@@ -452,6 +452,12 @@ class Resolver:
         for key in keys:
             if birth_of.get(key) is not None:
                 contexts[key].add(("same birth date", birth_of[key]))
+        # A masked ID as printed (360102********123X, kept as a keyed hash) is partial evidence: with the same
+        # name it places two records together as a shared birth date does, never by itself.
+        if "resident_id_masked_hash" in people.columns:
+            for key, masked in zip(people["person_id"], people["resident_id_masked_hash"], strict=True):
+                if isinstance(masked, str):
+                    contexts[key].add(("same masked resident ID", masked))
         # A record that names a person only beside an organisation (a lead about both, a rectification both
         # answer for) places the person at that organisation, as a post does.
         for key, named_org in _named_together(self.backend):

@@ -86,6 +86,7 @@ def test_roster_in_gbk_with_variant_headers(roster_gbk: Path, tmp_path: Path):
         "post": "现任职务",
         "birth_month": "出生年月",
         "rid": "身份证号码(必填)",
+        "rid_masked": "身份证号码(必填)",
         "rid_birth": "身份证号码(必填)",
     }
     assert draft.unmatched_columns == ["序号", "备注"]

@@ -635,3 +635,38 @@ def test_a_roster_that_writes_birth_as_year_and_month_loads(tmp_path):
     with pytest.raises(ParseError, match="ambiguous"):
         parse_year_month(1982.1)
     g.close()
+
+
+def test_masked_resident_ids_load_as_partial_evidence_and_join_records_of_one_name(tmp_path):
+    from ingest.resolve import Resolver
+
+    exports = tmp_path / "ex"
+    exports.mkdir()
+    header = ["姓名", "出生年月", "工作单位", "职务", "身份证号"]
+    # One cadre in two offices' rosters: a full ID in one, the same ID printed masked in the other; and a
+    # namesake whose masked ID differs.
+    _write_csv(
+        exports / "干部名册_330400.csv", header, [["王伟", "1975.03", "嘉兴市财政局", "局长", "330402197503151234"]]
+    )
+    _write_csv(
+        exports / "干部名册_330402.csv",
+        header,
+        [
+            ["王伟", "1975.03", "南湖区财政局", "副局长", "330402********1234"],
+            ["王伟", "1975.03", "南湖区水利局", "科员", "330402********5678"],
+        ],
+    )
+    g = EmbeddedBackend(tmp_path / "ws")
+    report = Ingester(g, tmp_path / "q", secret_key=KEY).ingest([exports])
+    assert report.rows_quarantined == 0 and report.exit_code == 0
+    people = g.nodes("Person")
+    assert people["resident_id_hash"].notna().sum() == 1 and people["resident_id_masked_hash"].notna().all()
+    assert "1234" not in " ".join(map(str, people["resident_id_masked_hash"]))  # stored as a keyed hash
+    Resolver(g).run()
+    people = g.nodes("Person").set_index("person_id")
+    wang = people[people["name"] == "王伟"]
+    full = wang[wang["resident_id_hash"].notna()].index[0]
+    by_org = {k: c for k, c in wang["canonical_id"].items()}
+    assert len(set(by_org.values())) == 2  # the masked print of the same ID joins; the other 王伟 stays apart
+    assert sum(c == by_org[full] for c in by_org.values()) == 2
+    g.close()
