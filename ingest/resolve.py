@@ -27,9 +27,10 @@ How records are compared:
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,22 +52,106 @@ RESOLUTION_SOURCE = "entity-resolution"
 DECISIONS_SOURCE = "analyst-decisions"
 _LABELS = ("Organisation", "Person", "Company")
 _TOWNSHIP = re.compile("(街道|镇|乡|村|社区)")
+# A township's name alone or with its party committee or government after it: 太平镇, 太平镇党委, 三江街道办事处.
+_TOWNSHIP_UNIT = re.compile("^((?:(?!街道)[^镇乡村])+?(?:镇|乡|街道))(?:党委|党工委|委|人民政府|政府|办事处)?$")
+TOWNSHIP_UNIT = "a township, its party committee and its government: one inspected unit"
 _BLOCK = 20_000
 
 
-@lru_cache(maxsize=1)
+#: Extra short-name files an office adds to the shipped ``mappings/org_aliases.yaml`` (paths joined by
+#: ``os.pathsep``); each has the shipped file's ``aliases:`` mapping, and its entries add to or replace
+#: the shipped ones.
+ORG_ALIASES_ENV = "LIANDONG_ORG_ALIASES"
+_SHIPPED_ALIASES = Path(__file__).parent / "mappings" / "org_aliases.yaml"
+
+
 def _aliases() -> tuple[list[tuple[str, str]], list[str]]:
-    doc = yaml.safe_load((Path(__file__).parent / "mappings" / "org_aliases.yaml").read_text(encoding="utf-8"))
-    pairs = sorted(((str(k), str(v)) for k, v in doc["aliases"].items()), key=lambda kv: -len(kv[0]))
+    """(full form, short form) pairs, longest full form first, and the region suffixes offices drop.
+
+    The shipped file, then the files named by ``LIANDONG_ORG_ALIASES`` in order (a later entry wins).
+    """
+    extra = tuple(p for p in os.environ.get(ORG_ALIASES_ENV, "").split(os.pathsep) if p.strip())
+    return _alias_table(extra, tuple(_mtime(p) for p in extra))
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return -1.0
+
+
+@lru_cache(maxsize=8)
+def _alias_table(extra: tuple[str, ...], _stamps: tuple[float, ...]) -> tuple[list[tuple[str, str]], list[str]]:
+    doc = yaml.safe_load(_SHIPPED_ALIASES.read_text(encoding="utf-8"))
+    table = {str(k): str(v) for k, v in doc["aliases"].items()}
+    for path in extra:
+        try:
+            added = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"{ORG_ALIASES_ENV}: cannot read short names from {path}: {exc}") from exc
+        if not isinstance(added, Mapping) or not isinstance(added.get("aliases", {}), Mapping):
+            raise ValueError(f"{ORG_ALIASES_ENV}: {path} must hold 'aliases:', a mapping of full form to short form")
+        for full, short in (added.get("aliases") or {}).items():
+            if not str(full).strip() or not str(short).strip():
+                raise ValueError(f"{ORG_ALIASES_ENV}: {path}: empty full or short form ({full!r}: {short!r})")
+            table[str(full).strip()] = str(short).strip()
+    pairs = sorted(table.items(), key=lambda kv: (-len(kv[0]), kv[0]))
     return pairs, [str(s) for s in doc["region_suffixes"]]
 
 
 @lru_cache(maxsize=1)
-def _prefixes_by_initial() -> dict[str, list[tuple[str, str]]]:
-    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for prefix, full in _region_prefixes():
-        out[prefix[0]].append((prefix, full))
+def _readings_by_initial() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """By first character: (written prefix, every place it may stand for), longest prefix first.
+
+    A full name stands for itself; a short form (南昌) for every place it shortens (南昌市 and 南昌县), and
+    which one a record means depends on who wrote it (:func:`_read_region`).
+    """
+    _, suffixes = _aliases()
+    names = set(DIVISION_DATA.values())
+    readings: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2 and name[: -len(suffix)] not in names:
+                readings[name[: -len(suffix)]].add(name)
+    for name in names:
+        readings[name] = {name}
+    out: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    for prefix in sorted(readings, key=lambda p: (-len(p), p)):
+        out[prefix[0]].append((prefix, tuple(sorted(readings[prefix]))))
     return out
+
+
+@lru_cache(maxsize=1)
+def _codes_by_name() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for code, name in DIVISION_DATA.items():
+        out[name].append(code)
+    return {name: tuple(sorted(codes)) for name, codes in out.items()}
+
+
+def _read_region(places: tuple[str, ...], context: str | None) -> str:
+    """Which of the places a short form may stand for the writer means.
+
+    The writer's own place or one above it (南昌 in 南昌市's file, or in a file of one of its counties, is
+    南昌市; in 南昌县's own file it is 南昌县); else a city of the writer's province, else any city (a short
+    form names a city far more often than a same-named county); else the first by name, on every run.
+    """
+    if len(places) == 1:
+        return places[0]
+    if context:
+        for code in (context, context[:4] + "00", context[:2] + "0000"):
+            if DIVISION_DATA.get(code) in places:
+                return DIVISION_DATA[code]
+    codes = _codes_by_name()
+
+    def rank(place: str) -> tuple[int, int, str]:
+        own = codes.get(place, ())
+        in_province = bool(context) and any(c[:2] == context[:2] for c in own)  # type: ignore[index]
+        city = any(c.endswith("00") for c in own)
+        return (not in_province, not city, place)
+
+    return min(places, key=rank)
 
 
 @lru_cache(maxsize=1)
@@ -112,8 +197,12 @@ def _fuzzy_region(text: str, office: str | None) -> tuple[str, str] | None:
     return None
 
 
-def org_form(name: str, office: str | None, abbreviate: bool = True) -> tuple[str, str]:
+def org_form(name: str, office: str | None, abbreviate: bool = True, region_code: str | None = None) -> tuple[str, str]:
     """The comparable form of an organisation name: (region, name with that region and short forms).
+
+    ``office`` is the exporting office's region code, ``region_code`` the row's own (a directory states the
+    place of each unit it lists); a name without its place is read in the row's region when it has one, else
+    in the office's. :func:`org_form_steps` also says which rules made the form.
 
     Examples
     --------
@@ -121,25 +210,73 @@ def org_form(name: str, office: str | None, abbreviate: bool = True) -> tuple[st
     ('义乌市', '义乌市城管局')
     >>> org_form("中共义乌市委员会", "330700")
     ('义乌市', '义乌市委')
+    >>> org_form("市委", "330100", region_code="330782")
+    ('义乌市', '义乌市委')
     """
+    region, form, _ = org_form_steps(name, office, abbreviate, region_code)
+    return region, form
+
+
+# The party's name before a committee or its bodies (中共南昌市委, 中国共产党南昌市委员会): the same unit without it.
+_PARTY_PREFIX = re.compile("^(?:中国共产党|中共)")
+# 中国人民政治协商会议南昌市委员会 / 政协南昌市委员会: 南昌市政协.
+_CPPCC = re.compile("^(?:中国人民政治协商会议|政协)(.{2,}?)委员会$")
+# Words that begin with a tier's character but name no tier (市场监管局 is not 市 + 场监管局; 市政府 is 市 + 政府).
+_NOT_A_TIER_WORD = re.compile("^(?:市场|市政(?!府)|市民|市容|市级|市域|县级|县域|区级|区域|省级|省域)")
+
+
+def org_form_steps(
+    name: str, office: str | None, abbreviate: bool = True, region_code: str | None = None
+) -> tuple[str, str, list[str]]:
+    """:func:`org_form`, and the rules that made the form (each the reason a link on it gives)."""
+    steps: list[str] = []
     text = normalise_org_name(name) or ""
-    text = re.sub(r"^中共(.+?)委员会", r"\1委", text)
+    cppcc = _CPPCC.match(text)
+    if cppcc:
+        text = cppcc[1] + "政协"
+        steps.append("political consultative conference: 政协X委员会 = X政协")
+    if _PARTY_PREFIX.match(text) and len(_PARTY_PREFIX.sub("", text)) >= 2:
+        text = _PARTY_PREFIX.sub("", text)
+        steps.append("party committee forms: 中共X委员会 = 中共X委 = X委")
     if abbreviate:
         for full, short in _aliases()[0]:
-            text = text.replace(full, short)
+            if full in text:
+                text = text.replace(full, short)
+                steps.append(f"short name: {short} = {full}")
+    context = region_code if isinstance(region_code, str) and region_code in DIVISION_DATA else office
     region = ""
-    for prefix, full in _prefixes_by_initial().get(text[:1], []):
+    for prefix, places in _readings_by_initial().get(text[:1], []):
         # 浦江街道 is a street called 浦江, not 浦江县: a short place name followed by a township word is no region.
-        if text.startswith(prefix) and not (prefix != full and _TOWNSHIP.match(text[len(prefix) :])):
-            region, text = full, text[len(prefix) :]
+        if text.startswith(prefix) and not (prefix not in places and _TOWNSHIP.match(text[len(prefix) :])):
+            region, text = _read_region(places, context), text[len(prefix) :]
+            if prefix not in places:
+                steps.append(f"{prefix} read as {region}")
             break
     if not region:
-        fuzzy = _fuzzy_region(text, office)
+        fuzzy = _fuzzy_region(text, context)
         if fuzzy is not None:
             region, text = fuzzy
-    if not region and office:
-        region = DIVISION_DATA.get(office, "")
-    return region, region + text
+            steps.append("a slip in the place name")
+    if not region and context and len(text) >= 2 and text[0] in "省市区县" and not _NOT_A_TIER_WORD.match(text):
+        # 县委, 市人民政府, 区中医院 in an office's own file: its own place (a county's 市委 is its city's).
+        for code in (context, context[:4] + "00", context[:2] + "0000"):
+            if DIVISION_DATA.get(code, "").endswith(text[0]):
+                region, text = DIVISION_DATA[code], text[1:]
+                steps.append(f"bare tier word read as the writer's own place: {region}")
+                break
+    if not region and context:
+        region = DIVISION_DATA.get(context, "")
+        if region:
+            steps.append("place from the row's region code" if context == region_code else "place from the office")
+    township = re.match("^(.{1,8}?(?:镇|乡|街道))委员会", text) if steps and steps[0].startswith("party") else None
+    if township:
+        text = township[1] + "委" + text[township.end() :]  # 中共太平镇委员会: 太平镇委
+    if text.startswith("委员会"):
+        # The party committee after its place (南昌市委员会, 南昌市委员会组织部): 南昌市委, 南昌市委组织部.
+        text = "委" + text[3:]
+        if "party committee forms: 中共X委员会 = 中共X委 = X委" not in steps:
+            steps.append("party committee forms: 中共X委员会 = 中共X委 = X委")
+    return region, region + text, steps
 
 
 def _place_slip_fixer(provinces: Iterable[str]) -> Callable[[str], str]:
@@ -182,10 +319,39 @@ def _typo_like(a: str, b: str) -> str | None:
                 return f"{a[i]}/{b[i]} sound alike"
         return None
     short = a if len(a) < len(b) else b
-    # Names one character apart are often two units (区委 / 区纪委): the unit type, which the last
-    # two characters name, must agree, and the name must be long enough to carry it.
+    # Names one character apart are often two units (区委 / 区纪委, 县中医院 / 县医院): where both end in a word
+    # that says what kind of unit they are, it must be the same kind; the last two characters must agree or
+    # the name be long, and it must be long enough to carry its kind.
+    kind_a, kind_b = _unit_kind(a), _unit_kind(b)
+    if kind_a is not None and kind_b is not None and kind_a != kind_b:
+        return None
     if len(short) >= 8 or (len(short) >= 5 and a[-2:] == b[-2:]):
         return "one character dropped"
+    return None
+
+
+# The words a unit's name ends in that say what kind of unit it is, longest first. 委 alone is a party
+# committee (县委, 镇党委) or a commission of a government (卫健委); 纪委 is never one of them.
+_KIND_WORDS = tuple(
+    sorted(
+        {
+            **dict.fromkeys(("纪律检查委员会", "纪委", "监委", "纪工委", "纪检组", "纪检监察组"), "纪委"),
+            **dict.fromkeys(("委", "党委", "党工委"), "委"),
+            **{w: w for w in ("组织部", "宣传部", "统战部", "政法委", "编办", "巡察办", "巡视办", "办公室", "委办")},
+            **{w: w for w in ("中医院", "人民医院", "妇幼保健院", "医院", "政府", "政府办", "办事处", "政协")},
+            **{w: w for w in ("党组", "党支部", "党总支", "人大常委会", "法院", "检察院")},
+        }.items(),
+        key=lambda kv: -len(kv[0]),
+    )
+)
+
+
+def _unit_kind(name: str) -> str | None:
+    """The kind of unit a name ends in (纪委 for 南昌市纪委监委, 中医院 for 东湖区中医院), or None when its
+    ending names no kind (东湖区民政局, or 纪律检查委会 with a character dropped)."""
+    for word, kind in _KIND_WORDS:
+        if name.endswith(word):
+            return kind
     return None
 
 
@@ -279,6 +445,25 @@ class Resolver:
         previous = {k: c for k, c in zip(frame[key], frame["canonical_id"], strict=True) if isinstance(c, str)}
         return strong, previous
 
+    def _authority(self, label: str, strong: set[str]) -> tuple[set[str] | dict[str, str], dict[str, int]]:
+        """Which authoritative records no cluster may hold two of, and each record's claim to stand for its
+        cluster (lower first).
+
+        Organisations: a unit is listed in the directories of several offices (a province's, its city's, its
+        own), and those records merge when the evidence says so; only one office's directory never lists one
+        unit twice. The canonical record is the unit's entry in its own office's directory, else another
+        directory entry. Companies and people: as before, two records that each carry their identifier join
+        only through that identifier.
+        """
+        if label != "Organisation":
+            return strong, dict.fromkeys(strong, 1)
+        frame = self.backend.nodes(label)
+        office_of = _record_offices(self.backend, label, frame)
+        code_of = dict(zip(frame["org_id"], frame["region_code"], strict=True))
+        groups = {k: f"office:{office_of[k]}" if office_of.get(k) else f"record:{k}" for k in strong}
+        rank = {k: 0 if office_of.get(k) and office_of.get(k) == code_of.get(k) else 1 for k in strong}
+        return groups, rank
+
     def decide(self, label: str, a: str, b: str, decision: str, who: str = "analyst") -> None:
         """Record an analyst's decision on whether records ``a`` and ``b`` are one entity."""
         if decision not in ("accepted", "rejected", "unsure"):
@@ -314,24 +499,46 @@ class Resolver:
         plain: dict[str, list[str]] = defaultdict(list)
         plain_region: dict[str, str] = {}
         office_of = _record_offices(self.backend, "Organisation", frame)
+        steps_of: dict[str, list[str]] = {}
         for key, name in zip(frame["org_id"], frame["name"], strict=True):
             office = office_of[key]
-            region, form = org_form(name, office)
+            code = code_of.get(key)
+            code = code if isinstance(code, str) else None
+            region, form, steps_of[key] = org_form_steps(name, office, region_code=code)
             forms[form].append(key)
             region_of[form] = region
             # The same, without short forms: a slip inside 人力资源和社会保障局 stops it becoming 人社局.
-            region, form = org_form(name, office, abbreviate=False)
+            region, form = org_form(name, office, abbreviate=False, region_code=code)
             plain[form].append(key)
             plain_region[form] = region
+
+        def placed_apart(a: str, b: str) -> bool:
+            # Two directory entries that state two different places are two units, whatever their names.
+            ca, cb = code_of.get(a), code_of.get(b)
+            return a in directory and b in directory and isinstance(ca, str) and isinstance(cb, str) and ca != cb
+
         links: list[tuple[str, str, float, list[str]]] = []
         for members in forms.values():
             anchor = sorted(members, key=lambda k: (k not in directory, k))[0]
             for other in members:
-                if other == anchor:
+                if other == anchor or placed_apart(anchor, other):
                     continue
-                if other in directory and anchor in directory and code_of.get(other) != code_of.get(anchor):
+                why = sorted(set(steps_of[anchor]) | set(steps_of[other]))
+                links.append((anchor, other, 0.99, ["same name after normalisation", *why]))
+        # A township (太平镇), its party committee (太平镇党委, 中共太平镇委员会) and its government (太平镇人民政府,
+        # 街道办事处) are the one unit a county's inspection visits, whichever of them a file names.
+        towns: dict[str, list[str]] = defaultdict(list)
+        for form, members in forms.items():
+            town = _TOWNSHIP_UNIT.match(form[len(region_of[form]) :])
+            if town:
+                towns[region_of[form] + town[1]].extend(members)
+        for members in towns.values():
+            ordered = sorted(members, key=lambda k: (k not in directory, k))
+            anchor = ordered[0]
+            for other in ordered[1:]:
+                if placed_apart(anchor, other):
                     continue
-                links.append((anchor, other, 0.99, ["same name after normalisation"]))
+                links.append((anchor, other, 0.95, [TOWNSHIP_UNIT]))
         # Near matches: one edit that looks like a typo, among the forms of one region, and among the
         # names as one office wrote them (a typo inside the place name defeats the region's form).
         by_region: dict[str, list[str]] = defaultdict(list)
@@ -511,7 +718,8 @@ class Resolver:
         rejected = {(a, b) for (lab, a, b), d in decisions.items() if lab == label and d == "rejected"}
         forced = [(a, b) for (lab, a, b), d in decisions.items() if lab == label and d == "accepted"]
         strong, previous = self._authoritative(label)
-        clusters = _Clusters(keys, rejected, strong)
+        exclusive, rank = self._authority(label, strong)
+        clusters = _Clusters(keys, rejected, exclusive)
         for a, b in forced:
             clusters.join(a, b, force=True)  # an analyst may join two records that each looked authoritative
         records: list[EdgeRecord] = []
@@ -544,7 +752,7 @@ class Resolver:
             if kept:
                 anchor = min(set(kept), key=lambda k: (-kept.count(k), k))
             else:
-                anchor = min(component, key=lambda k: (k not in strong, k))
+                anchor = min(component, key=lambda k: (rank.get(k, 2), k))
             for key in component:
                 canonical[key] = anchor
         self.backend.write(records, source=RESOLUTION_SOURCE)
@@ -559,12 +767,22 @@ class Resolver:
 
 
 class _Clusters:
-    """Union-find that refuses to join two records an analyst said are different entities."""
+    """Union-find that refuses to join two records an analyst said are different entities.
 
-    def __init__(self, keys: Iterable[str], cannot: set[tuple[str, str]], exclusive: Iterable[str] = ()):
+    ``exclusive`` names records that each stand for a different entity (USCCs, ID hashes): no cluster may
+    hold two of them unless forced. Given as a mapping of record to group instead (an organisation's
+    directory entry to the office whose directory lists it), no cluster may hold two records of one group:
+    one office's directory lists a unit once, while the directories of several offices list it each.
+    """
+
+    def __init__(
+        self, keys: Iterable[str], cannot: set[tuple[str, str]], exclusive: Iterable[str] | Mapping[str, str] = ()
+    ):
         self.parent = {k: k for k in keys}
-        # Records that each stand for a different entity (directory entries, USCCs, ID hashes):
-        # no cluster may hold two of them.
+        self.groups: dict[str, set[str]] = {}
+        if isinstance(exclusive, Mapping):
+            self.groups = {k: {exclusive[k]} for k in self.parent if k in exclusive}
+            exclusive = ()
         exclusive = set(exclusive)
         self.anchored = {k for k in self.parent if k in exclusive}
         self.apart: dict[str, set[str]] = defaultdict(set)
@@ -590,6 +808,8 @@ class _Clusters:
             return True
         if ra in self.anchored and rb in self.anchored and not force:
             return False
+        if self.groups and self.groups.get(ra, set()) & self.groups.get(rb, set()) and not force:
+            return False
         if self.has_cannot and (
             self.apart.get(ra, set()) & self._members(rb) or self.apart.get(rb, set()) & self._members(ra)
         ):
@@ -597,6 +817,8 @@ class _Clusters:
         self.parent[rb] = ra
         if rb in self.anchored:
             self.anchored.add(ra)
+        if rb in self.groups:
+            self.groups.setdefault(ra, set()).update(self.groups.pop(rb))
         if rb in self.apart:
             self.apart.setdefault(ra, set()).update(self.apart.pop(rb))
         self.edges.append((a, b))
