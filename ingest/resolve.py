@@ -130,6 +130,10 @@ def _codes_by_name() -> dict[str, tuple[str, ...]]:
     return {name: tuple(sorted(codes)) for name, codes in out.items()}
 
 
+def _near_home(code: str, context: str) -> bool:
+    return code[:2] == context[:2] or code.endswith("0000")
+
+
 def _read_region(places: tuple[str, ...], context: str | None) -> str:
     """Which of the places a short form may stand for the writer means.
 
@@ -246,8 +250,15 @@ def org_form_steps(
     context = region_code if isinstance(region_code, str) and region_code in DIVISION_DATA else office
     region = ""
     for prefix, places in _readings_by_initial().get(text[:1], []):
+        if not text.startswith(prefix):
+            continue
+        if prefix not in places and context:
+            # A short form is a place of the writer's own province, or a province (市中医院 is no 市中区 + 医院).
+            places = tuple(p for p in places if any(_near_home(c, context) for c in _codes_by_name().get(p, ())))
+            if not places:
+                continue
         # 浦江街道 is a street called 浦江, not 浦江县: a short place name followed by a township word is no region.
-        if text.startswith(prefix) and not (prefix not in places and _TOWNSHIP.match(text[len(prefix) :])):
+        if not (prefix not in places and _TOWNSHIP.match(text[len(prefix) :])):
             region, text = _read_region(places, context), text[len(prefix) :]
             if prefix not in places:
                 steps.append(f"{prefix} read as {region}")
@@ -750,7 +761,9 @@ class Resolver:
         for component in nx.connected_components(graph):
             kept = [previous[k] for k in component if previous.get(k) in component]
             if kept:
-                anchor = min(set(kept), key=lambda k: (-kept.count(k), k))
+                # Where clusters that each had their representative merge, a unit's directory entry wins.
+                tie = rank if label == "Organisation" else {}
+                anchor = min(set(kept), key=lambda k: (-kept.count(k), tie.get(k, 2), k))
             else:
                 anchor = min(component, key=lambda k: (rank.get(k, 2), k))
             for key in component:

@@ -289,3 +289,218 @@ def test_one_identifier_is_one_entity_across_offices_registers(backend):
     links = backend.relationships("SAME_AS")
     reasons = {tuple(r) for r in links["reasons"]}
     assert ("same USCC",) in reasons and ("same resident ID",) in reasons
+
+
+# --------------------------------------------------------------------------- units as offices write them
+
+
+@pytest.mark.parametrize(
+    "name, office, region_code, form",
+    [
+        # Party committee forms, with or without the party's name, 委员会 or 委.
+        ("中共南昌市委员会", "360000", None, "南昌市委"),
+        ("中国共产党南昌市委员会", "360102", None, "南昌市委"),
+        ("中共南昌市委", "360102", None, "南昌市委"),  # not 东湖区中共南昌市委
+        ("中共江西省委", "360700", None, "江西省委"),  # not 赣州市中共江西省委
+        ("市委", "360100", None, "南昌市委"),  # bare in the city's own file
+        ("县委", "360424", None, "修水县委"),
+        ("市委", "360424", None, "九江市委"),  # a county's 市委 is its city's
+        ("中共太平镇委员会", "360424", None, "修水县太平镇委"),
+        # The discipline commission's and organisation department's forms.
+        ("中共南昌市纪律检查委员会", "360000", None, "南昌市纪委"),
+        ("南昌市纪委监委", "360100", None, "南昌市纪委"),
+        ("省纪委监委", "360000", None, "江西省纪委"),
+        ("中共南昌市委员会组织部", "360000", None, "南昌市委组织部"),
+        ("市委组织部", "360100", None, "南昌市委组织部"),
+        ("中共南昌市委员会巡察工作领导小组办公室", "360102", None, "南昌市委巡察办"),
+        ("市人民政府", "360100", None, "南昌市政府"),
+        ("区中医院", "360102", None, "东湖区中医院"),
+        ("市中医院", "360483", None, "庐山市中医院"),  # not 市中区 (a district elsewhere) + 医院
+        ("市场监督管理局", "360100", None, "南昌市市场监管局"),  # 市场 is no tier word
+        # A short place name shared by a city and a county: the writer decides; a city's never the county.
+        ("南昌", "360100", None, "南昌市"),
+        ("南昌", "360124", None, "南昌市"),  # a county of the city
+        ("南昌", "360000", None, "南昌市"),
+        ("南昌", "360121", None, "南昌县"),  # the county's own file
+        ("南昌县委", "360100", None, "南昌县委"),
+        # Local short names.
+        ("教育体育局", "360102", None, "东湖区教体局"),
+        ("医疗保障局", "360102", None, "东湖区医保局"),
+        ("应急管理局", "360102", None, "东湖区应急局"),
+        ("退役军人事务局", "360102", None, "东湖区退役军人局"),
+        ("文化广电新闻出版旅游局", "360100", None, "南昌市文广新旅局"),
+        ("修水县中医医院", "360000", None, "修水县中医院"),
+        # A bare name is placed by the row's own region code before the exporting office.
+        ("教体局", "360100", "360102", "东湖区教体局"),
+        ("市委", "330100", "330782", "义乌市委"),
+    ],
+)
+def test_unit_forms_as_offices_write_them(name, office, region_code, form):
+    assert org_form(name, office, region_code=region_code)[1] == form
+
+
+@pytest.mark.parametrize(
+    "a, b, typo",
+    [
+        ("江西省中共上饶市纪委", "江西省中共上饶市委", False),  # long, but 纪 makes it another unit
+        ("修水县人民医院", "修水县民医院", False),
+        ("修水县中医院信息科", "修水县医院信息科", True),  # the kind word is the last: 科 both
+        ("杭州市纪律检查委会", "杭州市纪律检查委员会", True),  # a slip inside the kind word is still a slip
+        ("中共南昌市委员会组织部", "中共南昌市员会组织部", True),
+    ],
+)
+def test_a_dropped_character_never_changes_the_kind_of_unit(a, b, typo):
+    assert (_typo_like(a, b) is not None) == typo
+
+
+def _dir(key, name, region_code, **props):
+    """A directory entry: the office lists the unit with its place (and tier)."""
+    return _org(key, name, tier=props.pop("tier", "county"), region_code=region_code, **props)
+
+
+@pytest.fixture()
+def offices_graph(tmp_path):
+    # Three offices' files (the province 360000, 南昌市 360100 and its 东湖区 360102 and 南昌县 360121), each
+    # with its own keys; 修水县 (360424) and 于都县 (360731) each have a 太平镇.
+    g = EmbeddedBackend(tmp_path / "ws")
+    g.write(
+        [
+            # One city committee in three directories and two other files.
+            _dir("org:360000:中共南昌市委员会", "中共南昌市委员会", "360100", tier="city", kind="party_committee"),
+            _dir("org:360100:市委", "市委", "360100", tier="city", kind="party_committee"),
+            _dir("org:360102:中共南昌市委", "中共南昌市委", "360100", tier="city"),
+            _org("org:360121:中国共产党南昌市委员会", "中国共产党南昌市委员会"),
+            _org("org:360102:南昌市委", "南昌市委"),
+            # Its discipline commission and organisation department: never the committee.
+            _dir("org:360000:中共南昌市纪律检查委员会", "中共南昌市纪律检查委员会", "360100", tier="city"),
+            _dir("org:360100:市纪委监委", "市纪委监委", "360100", tier="city"),
+            _org("org:360000:中共南昌市纪委", "中共南昌市纪委"),
+            _org("org:360102:南昌市纪委", "南昌市纪委"),
+            _dir("org:360100:市委组织部", "市委组织部", "360100", tier="city"),
+            _org("org:360000:中共南昌市委员会组织部", "中共南昌市委员会组织部"),
+            # The county 南昌县 beside the city 南昌市.
+            _dir("org:360121:县委", "县委", "360121"),
+            _org("org:360121:县纪委监委", "县纪委监委"),
+            _org("org:360000:中共南昌县委", "中共南昌县委"),
+            # 东湖区's own units, bare in its own file and placed by the city's directory.
+            _dir("org:360102:教育体育局", "教育体育局", "360102"),
+            _org("org:360102:教体局", "教体局"),
+            _dir("org:360000:东湖区教体局", "东湖区教体局", "360102"),
+            _dir("org:360100:教体局", "教体局", "360102"),  # the city's directory, placed by the row's code
+            _org("org:360121:教体局", "教体局"),  # 南昌县's own: another unit
+            _dir("org:360102:区人民医院", "区人民医院", "360102", kind="hospital"),
+            _dir("org:360102:区中医院", "区中医院", "360102", kind="hospital"),
+            _org("org:360100:东湖区中医院", "东湖区中医院"),
+            # A township, its party committee and its government; and another county's 太平镇.
+            _dir("org:360424:太平镇", "太平镇", "360424", tier="township"),
+            _org("org:360424:太平镇党委", "太平镇党委"),
+            _org("org:360424:太平镇人民政府", "太平镇人民政府"),
+            _org("org:360400:修水县太平镇", "修水县太平镇"),
+            _dir("org:360731:太平镇", "太平镇", "360731", tier="township"),
+            _org("org:360731:中共太平镇委员会", "中共太平镇委员会"),
+        ],
+        source="fixture",
+    )
+    Resolver(g).run()
+    return g
+
+
+def test_one_unit_in_several_offices_directories_is_one_unit(offices_graph):
+    c = _canonical(offices_graph)
+    committee = [
+        "org:360000:中共南昌市委员会",
+        "org:360100:市委",
+        "org:360102:中共南昌市委",
+        "org:360121:中国共产党南昌市委员会",
+        "org:360102:南昌市委",
+    ]
+    # The unit's entry in its own office's directory stands for it.
+    assert {c[k] for k in committee} == {"org:360100:市委"}
+    discipline = ["org:360000:中共南昌市纪律检查委员会", "org:360100:市纪委监委", "org:360000:中共南昌市纪委"]
+    assert {c[k] for k in [*discipline, "org:360102:南昌市纪委"]} == {"org:360100:市纪委监委"}
+    assert c["org:360000:中共南昌市委员会组织部"] == c["org:360100:市委组织部"] == "org:360100:市委组织部"
+    edu = ["org:360102:教育体育局", "org:360102:教体局", "org:360000:东湖区教体局", "org:360100:教体局"]
+    assert {c[k] for k in edu} == {"org:360102:教育体育局"}
+    assert c["org:360100:东湖区中医院"] == "org:360102:区中医院"
+    assert c["org:360121:县委"] == c["org:360000:中共南昌县委"]
+
+
+def test_what_must_not_merge(offices_graph):
+    c = _canonical(offices_graph)
+    # A unit and its discipline commission or organisation department.
+    assert c["org:360100:市委"] != c["org:360100:市纪委监委"] != c["org:360100:市委组织部"] != c["org:360100:市委"]
+    assert c["org:360121:县委"] != c["org:360121:县纪委监委"]
+    # The city 南昌市 and the county 南昌县.
+    assert c["org:360121:县委"] != c["org:360100:市委"]
+    assert c["org:360000:中共南昌县委"] != c["org:360000:中共南昌市委员会"]
+    # 教体局 of two counties; a county's 人民医院 and its 中医院.
+    assert c["org:360121:教体局"] != c["org:360102:教体局"]
+    assert c["org:360102:区人民医院"] != c["org:360102:区中医院"]
+    # Two 太平镇 in two counties.
+    assert c["org:360424:太平镇"] != c["org:360731:太平镇"]
+    assert c["org:360731:中共太平镇委员会"] != c["org:360424:太平镇"]
+
+
+def test_a_township_its_committee_and_its_government_are_one_unit(offices_graph):
+    c = _canonical(offices_graph)
+    town = ["org:360424:太平镇", "org:360424:太平镇党委", "org:360424:太平镇人民政府", "org:360400:修水县太平镇"]
+    assert {c[k] for k in town} == {"org:360424:太平镇"}
+    assert c["org:360731:中共太平镇委员会"] == "org:360731:太平镇"
+
+
+def test_each_link_gives_the_rules_that_made_it(offices_graph):
+    links = offices_graph.relationships("SAME_AS")
+    ends = zip(links["start_key"], links["end_key"], links["reasons"], strict=True)
+    reasons = {(min(a, b), max(a, b)): list(r) for a, b, r in ends}
+    why = reasons[("org:360000:中共南昌市委员会", "org:360100:市委")]
+    assert why[0] == "same name after normalisation"
+    assert "party committee forms: 中共X委员会 = 中共X委 = X委" in why
+    assert "bare tier word read as the writer's own place: 南昌市" in why
+    (why,) = [r for pair, r in reasons.items() if "org:360100:教体局" in pair]
+    assert "place from the row's region code" in why
+    (why,) = [r for pair, r in reasons.items() if "org:360102:教育体育局" in pair]
+    assert "short name: 教体局 = 教育体育局" in why
+    assert any("one inspected unit" in r[0] for r in reasons.values())
+
+
+def test_one_offices_directory_never_lists_a_unit_twice(tmp_path):
+    # Two entries of one office's directory stay two units even where their forms agree; an analyst may join them.
+    g = EmbeddedBackend(tmp_path / "ws")
+    g.write(
+        [
+            _dir("org:360100:市委", "市委", "360100", tier="city"),
+            _dir("org:360100:中共南昌市委员会", "中共南昌市委员会", "360100", tier="city"),
+        ],
+        source="fixture",
+    )
+    resolver = Resolver(g)
+    resolver.run()
+    c = _canonical(g)
+    assert c["org:360100:市委"] != c["org:360100:中共南昌市委员会"]
+    resolver.decide("Organisation", "org:360100:市委", "org:360100:中共南昌市委员会", "accepted")
+    resolver.run()
+    c = _canonical(g)
+    assert c["org:360100:市委"] == c["org:360100:中共南昌市委员会"]
+
+
+def test_an_office_adds_its_own_short_names(tmp_path, monkeypatch):
+    g = EmbeddedBackend(tmp_path / "ws")
+    g.write(
+        [
+            _dir("org:360102:网络安全和信息化委员会办公室", "网络安全和信息化委员会办公室", "360102"),
+            _org("org:360102:网信办", "网信办"),
+        ],
+        source="fixture",
+    )
+    Resolver(g).run()
+    c = _canonical(g)
+    assert c["org:360102:网信办"] != c["org:360102:网络安全和信息化委员会办公室"]
+    ours = tmp_path / "our_aliases.yaml"
+    ours.write_text("aliases:\n  网络安全和信息化委员会办公室: 网信办\n", encoding="utf-8")
+    monkeypatch.setenv("LIANDONG_ORG_ALIASES", str(ours))
+    Resolver(g).run()
+    c = _canonical(g)
+    assert c["org:360102:网信办"] == "org:360102:网络安全和信息化委员会办公室"
+    ours.write_text("aliases: [网信办]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="LIANDONG_ORG_ALIASES"):
+        org_form("网信办", "360102")
