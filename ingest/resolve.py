@@ -55,6 +55,7 @@ _TOWNSHIP = re.compile("(街道|镇|乡|村|社区)")
 # A township's name alone or with its party committee or government after it: 太平镇, 太平镇党委, 三江街道办事处.
 _TOWNSHIP_UNIT = re.compile("^((?:(?!街道)[^镇乡村])+?(?:镇|乡|街道))(?:党委|党工委|委|人民政府|政府|办事处)?$")
 TOWNSHIP_UNIT = "a township, its party committee and its government: one inspected unit"
+SAME_FORM = "same name after normalisation"
 _BLOCK = 20_000
 
 
@@ -70,6 +71,18 @@ def _aliases() -> tuple[list[tuple[str, str]], list[str]]:
 
     The shipped file, then the files named by ``LIANDONG_ORG_ALIASES`` in order (a later entry wins).
     """
+    pairs, suffixes, _ = _alias_files()
+    return pairs, suffixes
+
+
+def _known_units() -> frozenset[str]:
+    """Names of units as offices write them after their place (民政局, 人民医院, 委组织部), full and short:
+    the ``units:`` lists and every full and short form of the ``aliases:``. A name one character off exactly
+    one of them, and itself none of them, is that name mistyped."""
+    return _alias_files()[2]
+
+
+def _alias_files() -> tuple[list[tuple[str, str]], list[str], frozenset[str]]:
     extra = tuple(p for p in os.environ.get(ORG_ALIASES_ENV, "").split(os.pathsep) if p.strip())
     return _alias_table(extra, tuple(_mtime(p) for p in extra))
 
@@ -82,9 +95,12 @@ def _mtime(path: str) -> float:
 
 
 @lru_cache(maxsize=8)
-def _alias_table(extra: tuple[str, ...], _stamps: tuple[float, ...]) -> tuple[list[tuple[str, str]], list[str]]:
+def _alias_table(
+    extra: tuple[str, ...], _stamps: tuple[float, ...]
+) -> tuple[list[tuple[str, str]], list[str], frozenset[str]]:
     doc = yaml.safe_load(_SHIPPED_ALIASES.read_text(encoding="utf-8"))
     table = {str(k): str(v) for k, v in doc["aliases"].items()}
+    units = {str(u) for u in doc.get("units") or ()}
     for path in extra:
         try:
             added = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -96,8 +112,14 @@ def _alias_table(extra: tuple[str, ...], _stamps: tuple[float, ...]) -> tuple[li
             if not str(full).strip() or not str(short).strip():
                 raise ValueError(f"{ORG_ALIASES_ENV}: {path}: empty full or short form ({full!r}: {short!r})")
             table[str(full).strip()] = str(short).strip()
+        listed = added.get("units") or []
+        if not isinstance(listed, list):
+            raise ValueError(f"{ORG_ALIASES_ENV}: {path}: 'units:' must be a list of unit names")
+        units.update(str(u).strip() for u in listed if str(u).strip())
     pairs = sorted(table.items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return pairs, [str(s) for s in doc["region_suffixes"]]
+    units.update(table)
+    units.update(table.values())
+    return pairs, [str(s) for s in doc["region_suffixes"]], frozenset(units)
 
 
 @lru_cache(maxsize=1)
@@ -511,6 +533,7 @@ class Resolver:
         plain_region: dict[str, str] = {}
         office_of = _record_offices(self.backend, "Organisation", frame)
         steps_of: dict[str, list[str]] = {}
+        plain_of: dict[str, tuple[str, str]] = {}
         for key, name in zip(frame["org_id"], frame["name"], strict=True):
             office = office_of[key]
             code = code_of.get(key)
@@ -522,6 +545,7 @@ class Resolver:
             region, form = org_form(name, office, abbreviate=False, region_code=code)
             plain[form].append(key)
             plain_region[form] = region
+            plain_of[key] = (region, form)
 
         def placed_apart(a: str, b: str) -> bool:
             # Two directory entries that state two different places are two units, whatever their names.
@@ -535,7 +559,7 @@ class Resolver:
                 if other == anchor or placed_apart(anchor, other):
                     continue
                 why = sorted(set(steps_of[anchor]) | set(steps_of[other]))
-                links.append((anchor, other, 0.99, ["same name after normalisation", *why]))
+                links.append((anchor, other, 0.99, [SAME_FORM, *why]))
         # A township (太平镇), its party committee (太平镇党委, 中共太平镇委员会) and its government (太平镇人民政府,
         # 街道办事处) are the one unit a county's inspection visits, whichever of them a file names.
         towns: dict[str, list[str]] = defaultdict(list)
@@ -550,6 +574,29 @@ class Resolver:
                 if placed_apart(anchor, other):
                     continue
                 links.append((anchor, other, 0.95, [TOWNSHIP_UNIT]))
+        # A known unit name with one character mistyped (农业农公局, 医疗保工局) outside a directory, where the
+        # name it can be is one only (业计局: 统计局 or 审计局? neither) and that unit is in the same place.
+        known = _known_units()
+        masks: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for word in known:
+            # The last character says the kind of unit (局, 院, 委): a slip there is another unit.
+            for i in range(len(word) - 1 if len(word) >= 3 else 0):
+                masks[(i, word[:i] + word[i + 1 :])].add(word)
+        for key in keys:
+            region, form = plain_of[key]
+            unit = form[len(region) :]
+            if key in directory or not region or len(unit) < 3 or unit in known:
+                continue
+            found: set[str] = set()
+            for i in range(len(unit) - 1):
+                found |= masks.get((i, unit[:i] + unit[i + 1 :]), set())
+            if len(found) != 1:
+                continue
+            (word,) = found
+            targets = forms.get(org_form(region + word, office_of[key])[1], [])
+            if targets:
+                anchor = sorted(targets, key=lambda k: (k not in directory, k))[0]
+                links.append((anchor, key, 0.9, [f"one character mistyped in a known unit name: {unit} for {word}"]))
         # Near matches: one edit that looks like a typo, among the forms of one region, and among the
         # names as one office wrote them (a typo inside the place name defeats the region's form).
         by_region: dict[str, list[str]] = defaultdict(list)
@@ -747,7 +794,9 @@ class Resolver:
             # Two records of one identifier are one entity even where each stands for it by itself (two
             # offices' registers): authority then decides the canonical record, not whether they merge.
             identity = reasons[0] in (SAME_USCC, SAME_RESIDENT_ID)
-            accepted = score >= self.threshold and clusters.join(*pair, force=identity)
+            # A unit in several offices' directories: one normalised name joins them, a typo never does.
+            across = label == "Organisation" and reasons[0] in (SAME_FORM, TOWNSHIP_UNIT)
+            accepted = score >= self.threshold and clusters.join(*pair, force=identity, across=across)
             records.append(
                 EdgeRecord(
                     "SAME_AS",
@@ -795,7 +844,6 @@ class _Clusters:
         self.groups: dict[str, set[str]] = {}
         if isinstance(exclusive, Mapping):
             self.groups = {k: {exclusive[k]} for k in self.parent if k in exclusive}
-            exclusive = ()
         exclusive = set(exclusive)
         self.anchored = {k for k in self.parent if k in exclusive}
         self.apart: dict[str, set[str]] = defaultdict(set)
@@ -812,14 +860,19 @@ class _Clusters:
             k = self.parent[k]
         return k
 
-    def join(self, a: str, b: str, force: bool = False) -> bool:
+    def join(self, a: str, b: str, force: bool = False, across: bool = False) -> bool:
+        """Join the clusters of ``a`` and ``b`` unless that puts two exclusive records (or, with groups, two
+        of one group) in one cluster. ``across``: the evidence may join two clusters that each hold an
+        exclusive record of different groups (a unit's name in two offices' directories, after
+        normalisation); weaker evidence (a typo) never does. ``force`` (an analyst, an identifier) joins all
+        but what an analyst kept apart."""
         if a not in self.parent or b not in self.parent:
             return False
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             self.edges.append((a, b))
             return True
-        if ra in self.anchored and rb in self.anchored and not force:
+        if ra in self.anchored and rb in self.anchored and not (force or (across and self.groups)):
             return False
         if self.groups and self.groups.get(ra, set()) & self.groups.get(rb, set()) and not force:
             return False

@@ -504,3 +504,64 @@ def test_an_office_adds_its_own_short_names(tmp_path, monkeypatch):
     ours.write_text("aliases: [网信办]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="LIANDONG_ORG_ALIASES"):
         org_form("网信办", "360102")
+
+
+def test_a_known_unit_name_with_one_character_mistyped(tmp_path, monkeypatch):
+    # 农业农公局 in a roster is 农业农村局 mistyped: the only known name one character off. 业计局 could be 统计局
+    # or 审计局 and stays apart; so does a directory's own 农业农材局 (a directory names its units as they are),
+    # and a slip in the last character (农业农村院: another kind of unit).
+    g = EmbeddedBackend(tmp_path / "ws")
+    g.write(
+        [
+            _dir("org:360802:农业农村局", "农业农村局", "360802"),
+            _dir("org:360802:统计局", "统计局", "360802"),
+            _org("org:360802:roster:农业农公局", "农业农公局"),
+            _org("org:360802:roster:业计局", "业计局"),
+            _org("org:360802:roster:农业农村院", "农业农村院"),
+            _dir("org:360800:吉州区农业农材局", "吉州区农业农材局", "360802"),
+            _org("org:360802:roster:水务局", "水务局"),
+            _dir("org:360802:水利局", "水利局", "360802"),
+        ],
+        source="fixture",
+    )
+    Resolver(g).run()
+    c = _canonical(g)
+    assert c["org:360802:roster:农业农公局"] == "org:360802:农业农村局"
+    assert c["org:360802:roster:业计局"] != c["org:360802:统计局"]
+    assert c["org:360802:roster:农业农村院"] != c["org:360802:农业农村局"]
+    assert c["org:360800:吉州区农业农材局"] != c["org:360802:农业农村局"]
+    links = g.relationships("SAME_AS")
+    assert any("one character mistyped in a known unit name" in r[0] for r in links["reasons"])
+    # 水务局 and 水利局 are both known: two units.
+    assert c["org:360802:roster:水务局"] != c["org:360802:水利局"]
+    # A roster's 林止局 is 林业局 mistyped, unless the office lists 林止局 as a unit of its own.
+    g.write([_dir("org:360802:林业局", "林业局", "360802"), _org("org:360802:roster:林止局", "林止局")], source="more")
+    Resolver(g).run()
+    assert _canonical(g)["org:360802:roster:林止局"] == "org:360802:林业局"
+    ours = tmp_path / "ours.yaml"
+    ours.write_text("units: [林止局]\n", encoding="utf-8")
+    monkeypatch.setenv("LIANDONG_ORG_ALIASES", str(ours))
+    Resolver(g).run()
+    assert _canonical(g)["org:360802:roster:林止局"] != "org:360802:林业局"
+
+
+def test_a_typo_never_joins_two_units_of_two_directories(tmp_path):
+    # 北仑区's roster writes 北区委组织部: one character dropped from 北仑区委组织部, and from 江北区委组织部. Each is
+    # in its own office's directory and the roster's other spellings join them by name; the slip joins at most
+    # one of them, never the two units.
+    g = EmbeddedBackend(tmp_path / "ws")
+    g.write(
+        [
+            _dir("org:330205:区委组织部", "区委组织部", "330205"),
+            _dir("org:330206:区委组织部", "区委组织部", "330206"),
+            _org("org:330206:江北区委组织部", "江北区委组织部"),
+            _org("org:330206:北仑区委组织部", "北仑区委组织部"),
+            _org("org:330206:北区委组织部", "北区委组织部"),
+        ],
+        source="fixture",
+    )
+    Resolver(g).run()
+    c = _canonical(g)
+    assert c["org:330206:江北区委组织部"] == "org:330205:区委组织部"
+    assert c["org:330206:北仑区委组织部"] == "org:330206:区委组织部"
+    assert c["org:330205:区委组织部"] != c["org:330206:区委组织部"]
