@@ -11,13 +11,20 @@ cluster, chosen so that it stays the same as new data arrives.
 
 How records are compared:
 
-* organisations — names are normalised (full-width, brackets, ``中共…委员会`` to
-  ``…委``, conventional abbreviations from ``mappings/org_aliases.yaml``) and
-  qualified with the exporting office's region when they omit it (a county
-  office writes 城市管理局 for its own); equal forms match. Forms one edit apart
-  match only when the edit looks like a typo: two adjacent characters swapped,
-  a character with the same pinyin, or one character dropped from a long name;
-  two directory entries are never merged by a near match.
+* organisations — names are normalised (full-width, brackets; the party committee's
+  forms 中共X委员会 / 中共X委 / 中国共产党X委员会 / X委 to X委, and its bodies' alike;
+  conventional short names from ``mappings/org_aliases.yaml``, which an office
+  extends through ``LIANDONG_ORG_ALIASES``) and placed: a short place name (南昌)
+  is read by who wrote it, a bare tier word (县委, 市人民政府) is the writer's own
+  place, and a name without its place is qualified with the row's region code,
+  else the exporting office's (a county office writes 城市管理局 for its own);
+  equal forms match, and a township matches its party committee and government.
+  Forms one edit apart match only when the edit looks like a typo: two adjacent
+  characters swapped, a character with the same pinyin, one character dropped
+  from a long name without changing the kind of unit (县纪委 is never 县委), or a
+  known unit name with one character mistyped. Records of one unit in several
+  offices' directories merge on an equal form; one office's directory never
+  lists a unit twice, and a near match never joins two directory entries.
 * companies — the USCC is identity; a bidder without one matches a company of
   the same normalised name, or one typo away.
 * people — a keyed resident-ID hash is identity; records without one match an
