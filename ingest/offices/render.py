@@ -136,12 +136,8 @@ class _Renderer:
     def org_name(self, office: _Office, org: Org, typed: bool) -> str:
         """How ``office`` writes ``org``; ``typed`` (rosters, bid lists) allows a slip."""
         rng = office.rng
-        notes: list[tuple[str, str]] = []
-
-        def draw(family: str) -> str:
-            v = pick(rng, family)
-            notes.append((family, v))
-            return v
+        draw = _Draws(rng)
+        notes = draw.notes
 
         r, s = org.region, org.region.suffix
         bare = r.code == office.region.code and draw("org.own_bare") == "bare"
@@ -256,12 +252,8 @@ class _Renderer:
 
     def company_name(self, office: _Office, c: Company, context: str) -> str:
         rng = office.rng
-        notes: list[tuple[str, str]] = []
-
-        def draw(family: str) -> str:
-            v = pick(rng, family)
-            notes.append((family, v))
-            return v
+        draw = _Draws(rng)
+        notes = draw.notes
 
         style, form, trade, industry = c.style, c.form, c.trade, c.industry
         if context == "bids":
@@ -704,3 +696,16 @@ def render(world: World, out: Path, seed: int) -> RenderReport:
 
 
 assert all(abs(sum(r.values()) - 1) < 1e-9 for r in RATES.values())
+
+
+class _Draws:
+    """The variant draws made for one name, noted so that the drawn shares can be checked against the rates."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.notes: list[tuple[str, str]] = []
+
+    def __call__(self, family: str) -> str:
+        v = pick(self.rng, family)
+        self.notes.append((family, v))
+        return v
