@@ -30,7 +30,7 @@ import yaml
 
 from graphmodel import Schema
 
-from .mapping import FieldSpec, Mapping_, MappingError, builtin_mappings
+from .mapping import OFFICE_VARS, FieldSpec, Mapping_, MappingError, builtin_mappings
 from .readers import Header, RawTable, find_header, read_tables
 
 __all__ = ["Draft", "HEADER_VARIANTS", "draft_mapping", "header_key"]
@@ -256,7 +256,7 @@ def _field_slots(spec: FieldSpec, fields: Iterable[str], variables: set[str]) ->
 
 def _slots(mapping: Mapping_) -> list[_Slot]:
     recognising = set(mapping.required_headers) | {c for group in mapping.one_of for c in group}
-    variables = {*mapping.file_vars, "office", "office_tier", "office_level", "office_name"}
+    variables = {*mapping.file_vars, *OFFICE_VARS}
     out: list[_Slot] = []
     for spec in mapping.fields.values():
         for alternatives in _field_slots(spec, mapping.fields, variables):

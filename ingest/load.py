@@ -27,7 +27,7 @@ from typing import Any
 
 from graphmodel import EdgeRecord, GraphBackend, LiandongError, NodeRecord
 
-from .mapping import Mapping_, builtin_mappings, file_vars_for
+from .mapping import OFFICE_VARS, Mapping_, builtin_mappings, file_vars_for
 from .procurement import OcdsMapping
 from .quality import FieldQuality, write_quality_csv
 from .readers import RawTable, ReadError, find_header, iter_records, read_tables
@@ -660,7 +660,7 @@ def _missing_columns(mapping: Any, columns: Sequence[str | None]) -> tuple[list[
     errors: list[str] = []
     warnings: list[str] = []
     where = Path(str(getattr(mapping, "path", "") or mapping.name)).name
-    variables = {*mapping.file_vars, "office", "office_tier", "office_level", "office_name"}
+    variables = {*mapping.file_vars, *OFFICE_VARS}
     for spec in fields.values():
         needed = [c for c in spec.needed_columns if c not in fields and c not in variables]
         if spec.template is not None:

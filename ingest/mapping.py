@@ -429,9 +429,9 @@ def load_mapping(path: str | Path, schema: Schema, *, builtin: bool = False) -> 
             if used:
                 name = sorted(used)[0]
                 raise MappingError(f"a key uses the secret field {{{name}}}; write {{{name}_key}} instead")
-        known = {*fields, *file_vars, *_DERIVED_VARS, *(f"{n}_key" for n in hidden)}
+        known = {*fields, *file_vars, *OFFICE_VARS, *(f"{n}_key" for n in hidden)}
         _check_names(records, each, fields, known, where)
-        uses_vars = tuple(sorted(_used_names(records, each, fields) & ({*file_vars, *_DERIVED_VARS} - set(fields))))
+        uses_vars = tuple(sorted(_used_names(records, each, fields) & ({*file_vars, *OFFICE_VARS} - set(fields))))
         return Mapping_(
             name=str(doc["format"]),
             title=str(doc.get("title", doc["format"])),
@@ -455,8 +455,8 @@ def load_mapping(path: str | Path, schema: Schema, *, builtin: bool = False) -> 
         raise MappingError(f"{where}: malformed mapping ({exc!r})") from None
 
 
-# What every file's variables give besides those a mapping declares (see file_vars_for).
-_DERIVED_VARS = ("office", "office_tier", "office_level", "office_name")
+# The office and what is derived from it: variables any mapping may use (see file_vars_for).
+OFFICE_VARS = ("office", "office_tier", "office_level", "office_name")
 
 
 def _used_names(records: Sequence[RecordSpec], each: Sequence[EachSpec], fields: Mapping[str, FieldSpec]) -> set[str]:
