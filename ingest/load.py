@@ -201,6 +201,7 @@ class Ingester:
         self.quality_path = Path(quality_path) if quality_path else self.quarantine_dir / "quality.csv"
         env_workers = os.environ.get(WORKERS_ENV)
         self._digests: dict[tuple[Path, str | None], str] = {}
+        self._recipes: dict[tuple[Path, str | None, int], str] = {}
         self._reload: set[str] = set()
         self._pending: list[_PendingLinks] = []
         self.workers = workers if workers is not None else (int(env_workers) if env_workers else None)
@@ -210,6 +211,9 @@ class Ingester:
     def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
         """Ingest files and folders (folders recursively); the result does not depend on their order."""
         report = IngestReport(self.batch)
+        # Files and the taxonomy may have changed since an earlier run of this Ingester.
+        self._digests.clear()
+        self._recipes.clear()
         self._load_taxonomy(report)
         jobs: list[RecognisedFile] = []
         for path in _expand(paths):
@@ -312,7 +316,13 @@ class Ingester:
 
     def _recipe(self, job: RecognisedFile) -> str:
         """A digest of how the file is read: its mapping, the taxonomy where the mapping looks words up in
-        it, and the file variables (a changed one loads the file again)."""
+        it, and the file variables (a changed one loads the file again). Worked out once per file and run."""
+        key = (job.path, job.sheet, id(job.mapping))
+        if key not in self._recipes:
+            self._recipes[key] = self._work_out_recipe(job)
+        return self._recipes[key]
+
+    def _work_out_recipe(self, job: RecognisedFile) -> str:
         mapping = job.mapping
         variables, _ = file_vars_for(mapping, job.path, self.overrides)
         uses_taxonomy = any(
