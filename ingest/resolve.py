@@ -103,6 +103,171 @@ PERSON_COMPARISONS = [
 ]
 
 
+COMPANY_COMPARISONS = [
+    Comparison(
+        "企业字号与行业",
+        (_BLANK, "相同", "一字同音之差", "漏字、多字或相邻两字颠倒", "一字不同", "不同"),
+        m_prior=(0.88, 0.04, 0.05, 0.02, 0.01),
+        u_prior=(0.4, 0.15, 0.1, 0.25, 0.1),
+    ),
+    Comparison("组织形式", (_BLANK, "相同", "不同（有限公司/股份有限公司）"), m_prior=(0.9, 0.1), u_prior=(0.7, 0.3)),
+    Comparison("分支机构", (_BLANK, "相同", "不同"), m_prior=(0.99, 0.01), u_prior=(0.9, 0.1)),
+    Comparison(
+        "所在地",
+        (_BLANK, "同一地区", "上下级地区", "同省不同地区", "不同省"),
+        m_prior=(0.55, 0.4, 0.04, 0.01),
+        u_prior=(0.2, 0.2, 0.5, 0.1),
+    ),
+    Comparison(
+        "报送机构",
+        (_BLANK, "同一机构", "上下级", "同一设区市", "其他"),
+        m_prior=(0.25, 0.45, 0.2, 0.1),
+        u_prior=(0.1, 0.2, 0.2, 0.5),
+    ),
+    Comparison(
+        "不同写法的使用次数",
+        (_BLANK, "一方的写法只用过一次", "两种写法都用过多次"),
+        m_prior=(0.7, 0.3),
+        u_prior=(0.3, 0.7),
+        description="where two names differ: a slip is written once, two firms' names each many times",
+    ),
+]
+
+# Legal forms as written, longest first, and the form each is one of: 有限公司 is the short form the law
+# allows for 有限责任公司; 股份有限公司 is a joint-stock company, another form.
+_LEGAL_FORMS = (
+    ("股份有限公司", "股份有限公司"),
+    ("有限责任公司", "有限责任公司"),
+    ("有限公司", "有限责任公司"),
+    ("集团公司", "公司"),
+    ("公司", "公司"),
+)
+_BRANCH = re.compile(r"^(.+?(?:有限责任公司|股份有限公司|有限公司|公司))(.{2,}?(?:分公司|分店|营业部|分部|分厂))$")
+_BRACKETED_PLACE = re.compile(r"^(.+?)\(([^()]{2,8})\)(.*)$")
+
+
+@dataclass(frozen=True)
+class CompanyName:
+    """A company's name read into its parts: place (a region code or ""), core (字号 and 行业), legal form, branch."""
+
+    place: str
+    core: str
+    form: str
+    branch: str
+    #: The core with the place read off its front kept (德安建筑工程: a trade name 德安 that is also a county).
+    whole: str = ""
+
+
+@lru_cache(maxsize=1)
+def _places_by_short_name() -> dict[str, tuple[str, ...]]:
+    """Every full region name a written place may stand for: 南昌 → 南昌市, 南昌县; 南昌市 → 南昌市."""
+    _, suffixes = _aliases()
+    out: dict[str, set[str]] = defaultdict(set)
+    for name in set(DIVISION_DATA.values()):
+        out[name].add(name)
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                out[name[: -len(suffix)]].add(name)
+    return {short: tuple(sorted(full)) for short, full in out.items()}
+
+
+def _place_code(written: str, context: str | None) -> str:
+    """The region code a place written in a company's name stands for, read by who wrote it, or ""."""
+    full = _places_by_short_name().get(written)
+    if not full:
+        return ""
+    name = _read_region(full, context)
+    codes = _codes_by_name().get(name, ())
+    if not codes:
+        return ""
+    near = [c for c in codes if context and c[:2] == context[:2]]
+    return (near or list(codes))[0]
+
+
+@lru_cache(maxsize=200_000)
+def company_name(name: str, context: str | None = None) -> CompanyName:
+    """Read a normalised company name into place, core, legal form and branch.
+
+    >>> company_name("东升劳务(九江)有限责任公司", "360000")
+    CompanyName(place='360400', core='东升劳务', form='有限责任公司', branch='', whole='东升劳务')
+    >>> company_name("九江东升劳务有限公司高安分公司", "360000").branch
+    '高安分公司'
+    """
+    branch = ""
+    m = _BRANCH.match(name)
+    if m:
+        name, branch = m[1], m[2]
+    form = ""
+    for written, meaning in _LEGAL_FORMS:
+        if name.endswith(written) and len(name) > len(written):
+            name, form = name[: -len(written)], meaning
+            break
+    place = ""
+    m = _BRACKETED_PLACE.match(name)
+    if m and _place_code(m[2], context):
+        place = _place_code(m[2], context)
+        name = m[1] + m[3]
+        return CompanyName(place, name, form, branch, name)
+    whole = name
+    # The longest place at the front that leaves a core (字号 and 行业) of at least four characters, or of
+    # three after a place written out in full (宁波市越农资…: a slip dropped a character of the core).
+    for n in range(min(8, len(name) - 3), 1, -1):
+        code = _place_code(name[:n], context)
+        if code and (len(name) - n >= 4 or name[n - 1] in "省市县区旗盟"):
+            place, name = code, name[n:]
+            break
+    return CompanyName(place, name, form, branch, whole)
+
+
+def _edit_level(a: str, b: str) -> int:
+    """Two names one edit apart, by the kind of edit: 2 one character for another of the same pinyin (what an
+    input method slips to: 宏达 / 鸿达); 3 a character dropped or added, or two adjacent characters swapped (a
+    slip of the keys); 4 one character for an unrelated one (often another name). Else 5."""
+    if len(a) != len(b):
+        return 3
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(diff) == 1:
+        return 2 if lazy_pinyin(a[diff[0]]) == lazy_pinyin(b[diff[0]]) else 4
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
+        return 3
+    return 5
+
+
+def _place_level(a: set[str], b: set[str]) -> int:
+    """Places of two companies (from the name, the USCC, the row): the same; one within the other; one
+    province; apart. Any agreeing pair of what each record says counts."""
+    if not a or not b:
+        return 0
+    best = 4
+    for x in a:
+        for y in b:
+            if x == y:
+                return 1
+            if x[:2] != y[:2]:
+                continue
+            nested = any(
+                up.endswith("0000") or (up.endswith("00") and low[:4] == up[:4]) for up, low in ((x, y), (y, x))
+            )
+            best = min(best, 2 if nested else 3)
+    return best
+
+
+def _degrees(backend: GraphBackend, label: str) -> dict[str, int]:
+    """How many relationships of the declared types each record of ``label`` has (resolution's own excepted)."""
+    out: dict[str, int] = defaultdict(int)
+    for rel in backend.schema.relationships.values():
+        if rel.name == "SAME_AS" or (label not in rel.from_labels and label not in rel.to_labels):
+            continue
+        frame = backend.relationships(rel.name)
+        if frame.empty:
+            continue
+        for end in ("start", "end"):
+            keys = frame.loc[frame[f"{end}_label"] == label, f"{end}_key"]
+            for key, n in keys.value_counts().items():
+                out[key] += int(n)
+    return out
+
+
 def _filled(value: Any) -> bool:
     return value is not None and value == value and str(value) != ""
 
@@ -563,6 +728,9 @@ class Resolver:
         self.prior_strength = prior_strength
         self.seed = seed
         self.models: dict[str, LinkageModel] = {}
+        # Every scored candidate pair per label (record keys, match probability, the level of each
+        # comparison): what calibration is measured on.
+        self.scored: dict[str, Any] = {}
         # Pairs of clusters some link joined with a probability in the review band, per label.
         self._review_pairs: dict[str, set[tuple[str, str]]] = {}
         # Called after each kind with (label, records, accepted links): resolving a province takes minutes.
@@ -601,6 +769,15 @@ class Resolver:
         model = LinkageModel(comparisons, prior_strength=self.prior_strength).fit(gamma, random_gamma)
         self.models[label] = model
         return model
+
+    def _keep_scored(self, label: str, pairs: list[tuple[str, str]], gamma: np.ndarray, probability: np.ndarray) -> None:
+        import pandas as pd
+
+        frame = pd.DataFrame(pairs, columns=["a", "b"])
+        frame["probability"] = probability
+        for k, comp in enumerate(self.models[label].comparisons):
+            frame[comp.name] = [comp.levels[level] for level in gamma[:, k]] if len(gamma) else []
+        self.scored[label] = frame
 
     def _announce(self, report: ResolutionReport, label: str) -> None:
         if self.progress:
@@ -797,37 +974,135 @@ class Resolver:
             yield ka, kb, 0.9, [why]
 
     def _companies(self) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
+        """Company pairs scored by a Fellegi–Sunter model on the parts of their names, place, USCC and office.
+
+        A name is read into its place (南昌东升劳务…, 东升劳务（南昌）…), its core (东升劳务), its legal form
+        (有限公司 and 有限责任公司 are one form; 股份有限公司 another) and its branch (…高安分公司). Candidates:
+        one core and branch; a core one typo away; one USCC.
+        """
         frame = self.backend.nodes("Company")
         keys = frame["company_id"].tolist()
-        by_name: dict[str, list[str]] = defaultdict(list)
-        has_uscc = set(frame.loc[frame["uscc"].notna(), "company_id"])
+        if not keys:
+            return keys, []
+        column = lambda name: frame[name].tolist() if name in frame else [None] * len(frame)  # noqa: E731
         fix = _place_slip_fixer(self._provinces())
-        for key, name in zip(frame["company_id"], frame["name"], strict=True):
-            by_name[fix(normalise_org_name(name) or key)].append(key)
-        links: list[tuple[str, str, float, list[str]]] = []
-        # One USCC is one firm, whatever each office keyed its record by (check character verified on ingest).
-        links.extend(_identity_links(frame, "company_id", "uscc", SAME_USCC))
-        for members in by_name.values():
-            registered = sorted(k for k in members if k in has_uscc)
-            anchor = registered[0] if registered else sorted(members)[0]
-            for other in members:
-                if other != anchor and not (other in has_uscc and anchor in has_uscc):
-                    links.append((anchor, other, 0.98, ["same name; one record has no USCC"]))
-        # Near matches within blocks of names sharing their first two characters (usually the place), the
-        # next two (usually the trade name), or the trade before the legal form, so a slip anywhere, even a
-        # dropped character that shifts the rest, still meets its twin in some block. A place block of more
-        # than _BLOCK names (浙江…) is split by the first four characters, as when every pair of a block was
-        # compared; the split is kept so the links stay those the accuracy figures were measured on.
-        blocks: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for name in by_name:
-            blocks[(0, name[:2])].append(name)
-            blocks[(1, name[2:4])].append(name)
-            blocks[(2, name[-8:-4])].append(name)
-        for key in [k for k, names in blocks.items() if k[0] == 0 and len(names) > _BLOCK]:
-            for name in blocks.pop(key):
-                blocks[(3, name[:4])].append(name)
-        for block in blocks.values():
-            links.extend(self._near(block, by_name, has_uscc))
+        office_of = {k: v for k, v in _record_offices(self.backend, "Company", frame).items() if v}
+        uscc_of = {k: v for k, v in zip(keys, column("uscc"), strict=True) if _filled(v)}
+        parts: dict[str, CompanyName] = {}
+        places: dict[str, set[str]] = {}
+        uscc_region: dict[str, str] = {}
+        region_of: dict[str, str] = {}
+        for key, name, code in zip(keys, column("name"), column("region_code"), strict=True):
+            written = normalise_org_name(name) if _filled(name) else ""
+            parts[key] = company_name(fix(written or key), office_of.get(key))
+            found = set()
+            if parts[key].place:
+                found.add(parts[key].place)
+            if key in uscc_of and re.fullmatch(r"\d{6}", uscc_of[key][2:8]):
+                uscc_region[key] = uscc_of[key][2:8]
+                found.add(uscc_region[key])
+            if _filled(code):
+                region_of[key] = str(code)
+                found.add(region_of[key])
+            places[key] = found
+
+        by_core: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for key, part in parts.items():
+            by_core[(part.core, part.branch)].append(key)
+        # A name whose front reads as a place may instead begin with a trade name that is a place's name
+        # (德安建筑工程…): it meets the names whose core is all of it (南昌德安建筑工程…).
+        for key, part in parts.items():
+            if part.whole != part.core and (part.whole, part.branch) in by_core:
+                by_core[(part.whole, part.branch)].append(key)
+        candidates: set[tuple[str, str]] = set()
+        for members in by_core.values():
+            members = sorted(members)
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    candidates.add((a, b))
+        # A core one typo away, within blocks of cores sharing their first two or last two characters.
+        blocks: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+        for core, branch in by_core:
+            blocks[(0, core[:2], branch)].append(core)
+            blocks[(1, core[-2:], branch)].append(core)
+        near: dict[tuple[str, str], str] = {}
+        for (_, _, branch), cores in blocks.items():
+            cores = sorted(set(cores))
+            for i, j in _one_edit_apart(cores):
+                near[(cores[i], cores[j])] = near[(cores[j], cores[i])] = True
+                for a in by_core[(cores[i], branch)]:
+                    for b in by_core[(cores[j], branch)]:
+                        candidates.add((min(a, b), max(a, b)))
+        # A slip in the place or the legal form (宁博…, …有限责任司) leaves the core unread: whole names one
+        # edit apart meet too, in blocks of names sharing their first two characters (usually the place),
+        # the next two (usually the trade name), or the four before the legal form.
+        full = {key: fix(normalise_org_name(name) or key) if _filled(name) else key for key, name in zip(keys, column("name"), strict=True)}
+        by_full: dict[str, list[str]] = defaultdict(list)
+        for key, name in full.items():
+            by_full[name].append(key)
+        # How many times each spelling is used: the relationships of all the records that write it.
+        degree = _degrees(self.backend, "Company")
+        uses = {name: sum(max(degree.get(k, 0), 1) for k in members) for name, members in by_full.items()}
+        name_blocks: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for name in by_full:
+            name_blocks[(0, name[:2])].append(name)
+            name_blocks[(1, name[2:4])].append(name)
+            name_blocks[(2, name[-8:-4])].append(name)
+        for block_key in [k for k, names in name_blocks.items() if k[0] == 0 and len(names) > _BLOCK]:
+            for name in name_blocks.pop(block_key):
+                name_blocks[(3, name[:4])].append(name)
+        near_full: set[tuple[str, str]] = set()
+        for names in name_blocks.values():
+            names = sorted(set(names))
+            for i, j in _one_edit_apart(names):
+                near_full.add((names[i], names[j]))
+                near_full.add((names[j], names[i]))
+                for a in by_full[names[i]]:
+                    for b in by_full[names[j]]:
+                        candidates.add((min(a, b), max(a, b)))
+        # One USCC is one firm, and two USCCs two firms (check characters verified on ingest): such pairs are
+        # decided, not estimated, and stay out of the model's population.
+        by_uscc: dict[str, list[str]] = defaultdict(list)
+        for key, uscc in uscc_of.items():
+            by_uscc[uscc].append(key)
+        identity: list[tuple[str, str]] = []
+        for members in by_uscc.values():
+            members = sorted(members)
+            identity.extend((members[0], b) for b in members[1:])
+        candidates = {(a, b) for a, b in candidates if not (a in uscc_of and b in uscc_of)}
+
+        def vector(a: str, b: str) -> tuple[int, ...]:
+            pa, pb = parts[a], parts[b]
+            pla, plb = places[a], places[b]
+            if pa.core == pb.core:
+                name = 1
+            elif pa.whole == pb.core or pa.core == pb.whole:
+                # One name's front is its trade name: the place read off it is no evidence.
+                name = 1
+                if pa.whole == pb.core:
+                    pla = pla - {pa.place} if pa.place not in (uscc_region.get(a), region_of.get(a)) else pla
+                else:
+                    plb = plb - {pb.place} if pb.place not in (uscc_region.get(b), region_of.get(b)) else plb
+            elif (pa.core, pb.core) in near:
+                name = _edit_level(pa.core, pb.core)
+            else:
+                name = _edit_level(full[a], full[b]) if (full[a], full[b]) in near_full else 5
+            form = 0 if not (pa.form and pb.form) else 1 if pa.form == pb.form else 2
+            branch = 1 if pa.branch == pb.branch else 2
+            place = _place_level(pla, plb)
+            office = _office_level(office_of.get(a), office_of.get(b))
+            use = 0 if full[a] == full[b] else 1 if min(uses[full[a]], uses[full[b]]) <= 1 else 2
+            return (name, form, branch, place, office, use)
+
+        pairs = sorted(candidates)
+        gamma = np.array([vector(a, b) for a, b in pairs], dtype=np.int64).reshape(len(pairs), len(COMPANY_COMPARISONS))
+        model = self._fit("Company", COMPANY_COMPARISONS, gamma, keys, vector)
+        probability = model.match_probability(gamma)
+        self._keep_scored("Company", pairs, gamma, probability)
+        links: list[tuple[str, str, float, list[str]]] = [(a, b, 1.0, [SAME_USCC]) for a, b in identity]
+        for (a, b), row, p in zip(pairs, gamma, probability, strict=True):
+            if p >= self.review:
+                links.append((a, b, float(p), _explain(model, row)))
         return keys, links
 
     def _provinces(self) -> set[str]:
@@ -933,6 +1208,7 @@ class Resolver:
         gamma = np.array([vector(a, b) for a, b in pairs], dtype=np.int64).reshape(len(pairs), len(PERSON_COMPARISONS))
         model = self._fit("Person", PERSON_COMPARISONS, gamma, keys, vector)
         probability = model.match_probability(gamma)
+        self._keep_scored("Person", pairs, gamma, probability)
         # A record without an ID that fits two different ID holders is left to an analyst.
         holders: dict[str, set[str]] = defaultdict(set)
         for (a, b), p in zip(pairs, probability, strict=True):
