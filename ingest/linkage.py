@@ -59,10 +59,26 @@ class Comparison:
     name: str
     levels: tuple[str, ...]
     description: str = ""
+    #: What is known before any data (one probability per level after level 0): the model starts there,
+    #: and on a handful of pairs it stays near there; thousands of pairs outweigh it.
+    m_prior: tuple[float, ...] | None = None
+    u_prior: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if len(self.levels) < 2:
             raise ValueError(f"comparison {self.name!r} needs a 'no information' level and at least one other")
+        for prior in (self.m_prior, self.u_prior):
+            if prior is not None and (len(prior) != len(self.levels) - 1 or abs(sum(prior) - 1) > 1e-6):
+                raise ValueError(f"comparison {self.name!r}: a prior gives each level but 0 a probability, summing to 1")
+
+    def prior(self, which: str) -> np.ndarray:
+        n = len(self.levels) - 1
+        given = self.m_prior if which == "m" else self.u_prior
+        if given is not None:
+            return np.asarray(given, dtype=float)
+        guess = 0.5 ** np.arange(n)
+        guess = guess / guess.sum()
+        return guess if which == "m" else guess[::-1].copy()
 
 
 @dataclass
@@ -70,7 +86,10 @@ class LinkageModel:
     """A Fellegi–Sunter model over ``comparisons``; ``fit`` estimates it, ``match_probability`` applies it."""
 
     comparisons: list[Comparison]
-    pseudo_count: float = 0.5
+    #: Weight of the priors, in pairs: each class's level probabilities start as if this many pairs had
+    #: shown the prior, and λ as if this many had been split by ``lam_prior``.
+    prior_strength: float = 2.0
+    lam_prior: float = 0.5
     m: list[np.ndarray] = field(default_factory=list)
     u: list[np.ndarray] = field(default_factory=list)
     u_random: list[np.ndarray | None] = field(default_factory=list)
@@ -98,17 +117,14 @@ class LinkageModel:
             for k, comp in enumerate(self.comparisons):
                 counts = np.bincount(random_gamma[:, k], minlength=len(comp.levels))[1:].astype(float)
                 if counts.sum() > 0:
-                    self.u_random[k] = (counts + self.pseudo_count) / (counts.sum() + self.pseudo_count * len(counts))
-        # Starting point: among matches the strongest agreement is likeliest; among non-matches, the
-        # random pairs' frequencies, else the reverse of the matches' guess.
-        self.m, self.u = [], []
-        for k, comp in enumerate(self.comparisons):
-            n = len(comp.levels) - 1
-            guess = 0.5 ** np.arange(n) * 2.0
-            guess /= guess.sum()
-            self.m.append(guess)
-            self.u.append(self.u_random[k] if self.u_random[k] is not None else guess[::-1].copy())
-        self.lam = 0.5
+                    self.u_random[k] = (counts + 0.5) / (counts.sum() + 0.5 * len(counts))
+        # Starting point: the priors (by default: among matches the strongest agreement is likeliest; among
+        # non-matches the reverse). Random pairs' frequencies, where given, are kept beside them for reference.
+        m_prior = [comp.prior("m") for comp in self.comparisons]
+        u_prior = [comp.prior("u") for comp in self.comparisons]
+        self.m, self.u = [a.copy() for a in m_prior], [a.copy() for a in u_prior]
+        self.lam = self.lam_prior
+        s = self.prior_strength
         if not self.pairs:
             return self
         patterns, counts = np.unique(gamma, axis=0, return_counts=True)
@@ -116,7 +132,7 @@ class LinkageModel:
         self.converged = False
         for self.iterations in range(1, max_iter + 1):
             p = self._posterior(patterns)
-            lam = float((p * counts).sum() / counts.sum())
+            lam = float(((p * counts).sum() + s * self.lam_prior) / (counts.sum() + s))
             m, u = [], []
             for k, comp in enumerate(self.comparisons):
                 levels = len(comp.levels) - 1
@@ -125,8 +141,9 @@ class LinkageModel:
                 seen = patterns[:, k] > 0
                 np.add.at(wm, patterns[seen, k] - 1, (p * counts)[seen])
                 np.add.at(wu, patterns[seen, k] - 1, ((1 - p) * counts)[seen])
-                m.append((wm + self.pseudo_count) / (wm.sum() + self.pseudo_count * levels))
-                u.append((wu + self.pseudo_count) / (wu.sum() + self.pseudo_count * levels))
+                # A level never seen in one class keeps a little of its prior, never exactly 0.
+                m.append((wm + s * m_prior[k] + 1e-3) / (wm.sum() + s + 1e-3 * levels))
+                u.append((wu + s * u_prior[k] + 1e-3) / (wu.sum() + s + 1e-3 * levels))
             change = abs(lam - self.lam) + max(
                 float(np.abs(a - b).max()) for a, b in zip(m + u, self.m + self.u, strict=True)
             )

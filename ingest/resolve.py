@@ -268,6 +268,26 @@ def _degrees(backend: GraphBackend, label: str) -> dict[str, int]:
     return out
 
 
+def _exclusive(pairs: list[tuple[str, str]], probability: np.ndarray, holder: Mapping[str, str]) -> np.ndarray:
+    """A record without an identifier can be one of several holders of different identifiers, never two:
+    its links to them are exclusive, so each link's odds are shared out among them (and "none of them"),
+    P(y) = o_y / (1 + Σ o), with the odds of each identifier the best of its holders'. One likely holder
+    keeps its probability; two equally likely ones each fall below one half, for an analyst to decide."""
+    odds = probability / np.clip(1 - probability, 1e-300, None)
+    best: dict[str, dict[str, float]] = defaultdict(dict)
+    for (a, b), o in zip(pairs, odds, strict=True):
+        for x, y in ((a, b), (b, a)):
+            if x not in holder and y in holder:
+                best[x][holder[y]] = max(best[x].get(holder[y], 0.0), float(o))
+    out = probability.copy()
+    for i, (a, b) in enumerate(pairs):
+        for x, y in ((a, b), (b, a)):
+            if x in best and y in holder and len(best[x]) > 1:
+                others = sum(o for ident, o in best[x].items() if ident != holder[y])
+                out[i] = min(out[i], odds[i] / (1 + odds[i] + others))
+    return out
+
+
 def _filled(value: Any) -> bool:
     return value is not None and value == value and str(value) != ""
 
@@ -1099,6 +1119,7 @@ class Resolver:
         model = self._fit("Company", COMPANY_COMPARISONS, gamma, keys, vector)
         probability = model.match_probability(gamma)
         self._keep_scored("Company", pairs, gamma, probability)
+        probability = _exclusive(pairs, probability, uscc_of)
         links: list[tuple[str, str, float, list[str]]] = [(a, b, 1.0, [SAME_USCC]) for a, b in identity]
         for (a, b), row, p in zip(pairs, gamma, probability, strict=True):
             if p >= self.review:
@@ -1209,13 +1230,7 @@ class Resolver:
         model = self._fit("Person", PERSON_COMPARISONS, gamma, keys, vector)
         probability = model.match_probability(gamma)
         self._keep_scored("Person", pairs, gamma, probability)
-        # A record without an ID that fits two different ID holders is left to an analyst.
-        holders: dict[str, set[str]] = defaultdict(set)
-        for (a, b), p in zip(pairs, probability, strict=True):
-            if p >= self.threshold:
-                for x, y in ((a, b), (b, a)):
-                    if x not in rid_of and y in rid_of:
-                        holders[x].add(rid_of[y])
+        probability = _exclusive(pairs, probability, rid_of)
         links: list[tuple[str, str, float, list[str]]] = []
         for (a, b), row, p in zip(pairs, gamma, probability, strict=True):
             if p < self.review:
@@ -1223,9 +1238,6 @@ class Resolver:
             why = _explain(model, row)
             if row[2] == 1:
                 why = [SAME_RESIDENT_ID, *why]
-            elif len(holders.get(a, ())) > 1 or len(holders.get(b, ())) > 1:
-                p = min(p, self.threshold - 1e-6)
-                why = [*why, "fits two different ID holders: left to an analyst"]
             links.append((a, b, float(p), why))
         return keys, links
 
