@@ -748,6 +748,62 @@ def entities_decide(state: _State, label: str, first: str, second: str, decision
     click.echo(f"{decision}: {first} / {second} (run 'liandong entities resolve' to apply)")
 
 
+@entities.command("clusters")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
+@click.option(
+    "--quarantine",
+    "quarantine_dir",
+    type=click.Path(file_okay=False),
+    help="Folder ingest wrote record_rows.csv to (default: WORKSPACE/quarantine, or ./liandong-quarantine with Neo4j).",
+)
+@_pass_state
+def entities_clusters(state: _State, out: str, quarantine_dir: str | None) -> None:
+    """Write every source row's record with the entity it was resolved to, for audit.
+
+    One line per source row: label, canonical id and the canonical record's
+    name, record key, name as written, source file, sheet and row, and the
+    match probability of the link that joined it to its cluster (1 for the
+    record that stands for the cluster). Records no ingested row wrote (a
+    graph loaded otherwise) get one line with the file and row blank.
+
+    \b
+    Example:
+      liandong --workspace ./ws entities clusters --out clusters.csv
+    """
+    from ingest.load import read_record_rows
+    from ingest.resolve import cluster_table
+
+    if quarantine_dir is None:
+        quarantine_dir = str(Path(state.workspace) / "quarantine") if state.neo4j_uri is None else "liandong-quarantine"
+    table = cluster_table(state.backend(create=False), read_record_rows(quarantine_dir))
+    table.to_csv(out, index=False, encoding="utf-8-sig")
+    click.echo(f"{len(table):,} rows, {table['canonical_id'].nunique():,} entities written to {out}")
+
+
+@entities.command("review")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="CSV file to write (default: print).")
+@_pass_state
+def entities_review(state: _State, out: str | None) -> None:
+    """List the links left for an analyst: match probability between the review and accept thresholds.
+
+    Decide each with 'liandong entities decide LABEL A B accepted|rejected'.
+
+    \b
+    Example:
+      liandong --workspace ./ws entities review --out review.csv
+    """
+    from ingest.resolve import review_table
+
+    table = review_table(state.backend(create=False))
+    if out:
+        table.to_csv(out, index=False, encoding="utf-8-sig")
+        click.echo(f"{len(table):,} links to review written to {out}")
+    elif table.empty:
+        click.echo("nothing to review")
+    else:
+        click.echo(table.to_string(index=False))
+
+
 @entities.command("evaluate")
 @click.argument("exports", type=click.Path(exists=True, file_okay=False))
 @_json_option

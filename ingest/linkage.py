@@ -69,7 +69,9 @@ class Comparison:
             raise ValueError(f"comparison {self.name!r} needs a 'no information' level and at least one other")
         for prior in (self.m_prior, self.u_prior):
             if prior is not None and (len(prior) != len(self.levels) - 1 or abs(sum(prior) - 1) > 1e-6):
-                raise ValueError(f"comparison {self.name!r}: a prior gives each level but 0 a probability, summing to 1")
+                raise ValueError(
+                    f"comparison {self.name!r}: a prior gives each level but 0 a probability, summing to 1"
+                )
 
     def prior(self, which: str) -> np.ndarray:
         n = len(self.levels) - 1

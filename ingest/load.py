@@ -40,6 +40,23 @@ SECRET_KEY_ENV = "LIANDONG_SECRET_KEY"
 WORKERS_ENV = "LIANDONG_INGEST_WORKERS"
 _PARALLEL_BYTES = 20 << 20
 QUARANTINE_COLUMNS = ["batch", "file", "sheet", "row", "column", "value", "reason"]
+RECORD_ROWS_FILE = "record_rows.csv"
+RECORD_ROWS_COLUMNS = ["batch", "source", "file", "sheet", "row", "label", "key", "name"]
+RESOLVED_LABELS = ("Organisation", "Person", "Company")
+
+
+def read_record_rows(folder: str | Path) -> Any:
+    """The rows that wrote each record (label, key, file, sheet, row, name as written), as of each file's
+    latest ingest: a file ingested again replaces its earlier lines."""
+    import pandas as pd
+
+    path = Path(folder) / RECORD_ROWS_FILE
+    if not path.exists():
+        return pd.DataFrame(columns=RECORD_ROWS_COLUMNS)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    latest = frame.groupby("source")["batch"].transform("max")
+    frame = frame[frame["batch"] == latest]
+    return frame.drop_duplicates(["source", "sheet", "row", "label", "key"], keep="last").reset_index(drop=True)
 
 
 def secret_key_from_env() -> bytes | None:
@@ -492,13 +509,32 @@ class Ingester:
         clock = time.perf_counter()
         quarantine = mapped.quarantine
         origin: dict[int, int] = {}
+        written: list[list[Any]] = []
         with self.backend.writer(source, batch_size=self.batch_size) as writer:
             for record, row_number in zip(mapped.records, mapped.rows, strict=True):
                 if isinstance(record, NodeRecord):
                     writer.add_node(record)
+                    if record.label in RESOLVED_LABELS:
+                        name = record.props.get("name")
+                        written.append(
+                            [
+                                self.batch,
+                                source,
+                                job.path.name,
+                                job.sheet or "",
+                                row_number,
+                                record.label,
+                                record.key,
+                                name or "",
+                            ]
+                        )
                 else:
                     origin[id(record)] = row_number
                     writer.add_edge(record)
+        if written:
+            # Which row of which file wrote each record, and the name as written there: what
+            # 'entities clusters' lists, one line per source row.
+            self._append_rows(written)
         if detached:
             self._restore(detached, source, report)
         fr.seconds["write"] = time.perf_counter() - clock
@@ -610,6 +646,16 @@ class Ingester:
             ],
             source=job.source,
         )
+
+    def _append_rows(self, rows: list[list[Any]]) -> None:
+        path = self.quarantine_dir / RECORD_ROWS_FILE
+        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        new = not path.exists()
+        with open(path, "a", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh)
+            if new:
+                out.writerow(RECORD_ROWS_COLUMNS)
+            out.writerows(rows)
 
     def _append(self, name: str, rows: list[list[Any]]) -> Path:
         path = self.quarantine_dir / name

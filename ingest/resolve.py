@@ -55,7 +55,16 @@ from graphmodel import EdgeRecord, GraphBackend, LiandongError, NodeRef
 from .linkage import Comparison, LinkageModel
 from .parse import normalise_org_name
 
-__all__ = ["Resolver", "ResolutionReport", "org_form", "RESOLUTION_SOURCE", "DECISIONS_SOURCE"]
+__all__ = [
+    "Resolver",
+    "ResolutionReport",
+    "org_form",
+    "company_name",
+    "cluster_table",
+    "review_table",
+    "RESOLUTION_SOURCE",
+    "DECISIONS_SOURCE",
+]
 
 RESOLUTION_SOURCE = "entity-resolution"
 DECISIONS_SOURCE = "analyst-decisions"
@@ -812,7 +821,9 @@ class Resolver:
         self.models[label] = model
         return model
 
-    def _keep_scored(self, label: str, pairs: list[tuple[str, str]], gamma: np.ndarray, probability: np.ndarray) -> None:
+    def _keep_scored(
+        self, label: str, pairs: list[tuple[str, str]], gamma: np.ndarray, probability: np.ndarray
+    ) -> None:
         import pandas as pd
 
         frame = pd.DataFrame(pairs, columns=["a", "b"])
@@ -1067,20 +1078,23 @@ class Resolver:
         for core, branch in by_core:
             blocks[(0, core[:2], branch)].append(core)
             blocks[(1, core[-2:], branch)].append(core)
-        near: dict[tuple[str, str], str] = {}
+        near: set[tuple[str, str]] = set()
         for (_, _, branch), cores in blocks.items():
             cores = sorted(set(cores))
             for i, j in _one_edit_apart(cores):
                 if _edit_level(cores[i], cores[j]) == 4:
                     continue  # one character for an unrelated one: as often another firm as a slip
-                near[(cores[i], cores[j])] = near[(cores[j], cores[i])] = True
+                near.update({(cores[i], cores[j]), (cores[j], cores[i])})
                 for a in by_core[(cores[i], branch)]:
                     for b in by_core[(cores[j], branch)]:
                         candidates.add((min(a, b), max(a, b)))
         # A slip in the place or the legal form (宁博…, …有限责任司) leaves the core unread: whole names one
         # edit apart meet too, in blocks of names sharing their first two characters (usually the place),
         # the next two (usually the trade name), or the four before the legal form.
-        full = {key: fix(normalise_org_name(name) or key) if _filled(name) else key for key, name in zip(keys, column("name"), strict=True)}
+        full = {
+            key: fix(normalise_org_name(name) or key) if _filled(name) else key
+            for key, name in zip(keys, column("name"), strict=True)
+        }
         by_full: dict[str, list[str]] = defaultdict(list)
         for key, name in full.items():
             by_full[name].append(key)
@@ -1479,3 +1493,98 @@ def _named_together(backend: GraphBackend) -> Iterable[tuple[str, str]]:
                 (org,) = orgs[record]
                 for person in named:
                     yield person, org
+
+
+def _link_frame(backend: GraphBackend) -> Any:
+    import pandas as pd
+
+    links = backend.relationships("SAME_AS")
+    if links.empty:
+        return pd.DataFrame(columns=["start_label", "start_key", "end_key", "score", "decision", "reasons"])
+    return links
+
+
+def cluster_table(backend: GraphBackend, rows: Any) -> Any:
+    """One line per source row (``rows``: label, key, file, sheet, row, name as ingest wrote them): the
+    entity it was resolved to and the probability of the link that joined it.
+
+    A record's probability is that of its strongest accepted link (an analyst's acceptance counts as 1);
+    the record that stands for its cluster has 1.
+    """
+    import pandas as pd
+
+    links = _link_frame(backend)
+    accepted = links[links["decision"].isin(["auto", "accepted"])] if not links.empty else links
+    joined: dict[tuple[str, str], float] = {}
+    for label, a, b, score, decision in zip(
+        accepted["start_label"],
+        accepted["start_key"],
+        accepted["end_key"],
+        accepted["score"],
+        accepted["decision"],
+        strict=True,
+    ):
+        p = 1.0 if decision == "accepted" else float(score)
+        for k in (a, b):
+            joined[(label, k)] = max(joined.get((label, k), 0.0), p)
+    out = []
+    for label in _LABELS:
+        key = backend.schema.node(label).key
+        frame = backend.nodes(label)
+        if frame.empty:
+            continue
+        canonical = frame["canonical_id"] if "canonical_id" in frame else frame[key]
+        canonical = canonical.where(canonical.notna(), frame[key])
+        names = dict(zip(frame[key], frame["name"], strict=True)) if "name" in frame else {}
+        nodes = pd.DataFrame({"label": label, "key": frame[key], "canonical_id": canonical})
+        nodes["canonical_name"] = nodes["canonical_id"].map(names)
+        mine = rows[rows["label"] == label] if len(rows) else rows
+        merged = (
+            nodes.merge(mine[["key", "name", "file", "sheet", "row"]], on="key", how="left") if len(mine) else nodes
+        )
+        for col in ("name", "file", "sheet", "row"):
+            if col not in merged:
+                merged[col] = ""
+        merged["name"] = merged["name"].where(merged["name"].fillna("") != "", merged["key"].map(names))
+        merged["probability"] = [
+            1.0 if k == c else joined.get((label, k), float("nan"))
+            for k, c in zip(merged["key"], merged["canonical_id"], strict=True)
+        ]
+        out.append(merged)
+    columns = ["label", "canonical_id", "canonical_name", "key", "name", "file", "sheet", "row", "probability"]
+    if not out:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(out, ignore_index=True)[columns].rename(columns={"key": "record_key", "name": "name_as_written"})
+    return table.sort_values(["label", "canonical_id", "record_key", "file", "row"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def review_table(backend: GraphBackend) -> Any:
+    """The links left for an analyst (decision "unsure"), likeliest first, with both records' names."""
+    import pandas as pd
+
+    links = _link_frame(backend)
+    unsure = links[links["decision"] == "unsure"] if not links.empty else links
+    rows = []
+    names: dict[str, dict[str, Any]] = {}
+    for label in _LABELS:
+        frame = backend.nodes(label)
+        key = backend.schema.node(label).key
+        names[label] = dict(zip(frame[key], frame["name"], strict=True)) if not frame.empty and "name" in frame else {}
+    for label, a, b, score, reasons in zip(
+        unsure["start_label"], unsure["start_key"], unsure["end_key"], unsure["score"], unsure["reasons"], strict=True
+    ):
+        rows.append(
+            {
+                "label": label,
+                "probability": round(float(score), 4),
+                "name_a": names[label].get(a),
+                "name_b": names[label].get(b),
+                "key_a": a,
+                "key_b": b,
+                "evidence": "；".join(reasons or []),
+            }
+        )
+    table = pd.DataFrame(rows, columns=["label", "probability", "name_a", "name_b", "key_a", "key_b", "evidence"])
+    return table.sort_values(["label", "probability"], ascending=[True, False]).reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""The Fellegi–Sunter model's promise: a match probability that is one, checked on pairs simulated from a known model."""
+"""The Fellegi–Sunter model's promise: a match probability that is one, checked on pairs simulated from a model."""
 
 from __future__ import annotations
 

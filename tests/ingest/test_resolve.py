@@ -224,7 +224,7 @@ def test_a_specific_slip_wins_in_a_crowd_of_similar_company_names(tmp_path):
     # Six records teach the model nothing of its own: the priors speak. The record fits two registered firms,
     # which it cannot both be; the sound-alike is the likelier and goes to review, the other is dropped.
     jiechuang = score[("company:91330522315623835E", "company:name:浙江杰创教学设备有限公司")]
-    assert 0.5 <= jiechuang and ("company:92330212972027152U", "company:name:浙江杰创教学设备有限公司") not in score
+    assert jiechuang >= 0.5 and ("company:92330212972027152U", "company:name:浙江杰创教学设备有限公司") not in score
     assert canonical["company:name:浙江杰创教学设备有限公司"] != canonical["company:92330212972027152U"]
     assert canonical["company:92330212972027152U"] != canonical["company:91330522315623835E"]
     # One edit from two registered names, equally: neither link is kept.
