@@ -74,8 +74,7 @@ def detect_inspector_ties(view: GraphView, *, reveal_secrets: bool = False) -> D
     # (indexed here, not filtered from the whole roster per tie, which grew as ties x roster).
     mine_of = {(r["tour"], r["person"]): r for r in roster.to_dict("records")}
     same_role = {
-        key: group.sort_values("person", kind="stable")
-        for key, group in roster.groupby(["round", "role"], sort=False)
+        key: group.sort_values("person", kind="stable") for key, group in roster.groupby(["round", "role"], sort=False)
     }
     detections = []
     for (tour, person, org), group in ties.groupby(["tour", "person", "organisation"], sort=True):
