@@ -107,10 +107,15 @@ class LinkageModel:
         random_gamma: np.ndarray | None = None,
         max_iter: int = 200,
         tol: float = 1e-7,
+        fix_u: bool = False,
     ) -> LinkageModel:
         """Estimate ``m``, ``u`` and ``λ`` by EM on candidate pairs' comparison vectors ``gamma``
         (rows: pairs, columns: comparisons, values: levels). ``random_gamma``, vectors of random record
-        pairs, gives ``u`` its starting point (and is kept in the parameter table for reference)."""
+        pairs, gives ``u`` its starting point (and is kept in the parameter table for reference).
+
+        ``fix_u``: take ``u`` from the random pairs and estimate only ``m`` and ``λ``, as Splink does. Needed
+        where the candidates hold too few non-matches for EM to find them: it then splits the matches
+        along some other line instead."""
         gamma = self._check(gamma)
         self.pairs = len(gamma)
         self.u_random = [None] * len(self.comparisons)
@@ -124,6 +129,12 @@ class LinkageModel:
         # non-matches the reverse). Random pairs' frequencies, where given, are kept beside them for reference.
         m_prior = [comp.prior("m") for comp in self.comparisons]
         u_prior = [comp.prior("u") for comp in self.comparisons]
+        if fix_u and random_gamma is not None and len(random_gamma):
+            # The random pairs' level frequencies; a level no random pair showed keeps a small share (0.05
+            # pairs' worth), so that it is rare but possible.
+            for k, comp in enumerate(self.comparisons):
+                counts = np.bincount(random_gamma[:, k], minlength=len(comp.levels))[1:].astype(float)
+                u_prior[k] = (counts + 0.05) / (counts.sum() + 0.05 * len(counts))
         self.m, self.u = [a.copy() for a in m_prior], [a.copy() for a in u_prior]
         self.lam = self.lam_prior
         s = self.prior_strength
@@ -145,7 +156,7 @@ class LinkageModel:
                 np.add.at(wu, patterns[seen, k] - 1, ((1 - p) * counts)[seen])
                 # A level never seen in one class keeps a little of its prior, never exactly 0.
                 m.append((wm + s * m_prior[k] + 1e-3) / (wm.sum() + s + 1e-3 * levels))
-                u.append((wu + s * u_prior[k] + 1e-3) / (wu.sum() + s + 1e-3 * levels))
+                u.append(u_prior[k] if fix_u else (wu + s * u_prior[k] + 1e-3) / (wu.sum() + s + 1e-3 * levels))
             change = abs(lam - self.lam) + max(
                 float(np.abs(a - b).max()) for a, b in zip(m + u, self.m + self.u, strict=True)
             )

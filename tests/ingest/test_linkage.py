@@ -81,3 +81,17 @@ def test_bad_vectors_are_refused():
     with pytest.raises(ValueError, match="3 columns"):
         model.fit(np.array([[1, 2]]))
     assert len(model.fit(np.zeros((0, 3), dtype=int)).match_probability(np.zeros((0, 3)))) == 0
+
+
+def test_with_u_from_random_pairs_candidates_that_all_match_stay_matches():
+    # Candidates that are all one entity give EM no non-matches to find; with u taken from random record
+    # pairs (mostly disagreeing), every candidate keeps a high probability.
+    gamma, match = simulate(5_000, 1.0, seed=7)
+    assert match.all()
+    rng = np.random.default_rng(8)
+    random_gamma = np.stack([rng.choice(3, size=4_000, p=U[k]) + 1 for k in range(3)], axis=1)
+    random_gamma[:, 0] = np.where(rng.random(4_000) < 0.999, 3, 1)  # random pairs almost never share a name
+    model = LinkageModel(COMPARISONS).fit(gamma, random_gamma, fix_u=True)
+    assert np.allclose(model.u[1], np.bincount(random_gamma[:, 1], minlength=4)[1:] / 4_000, atol=0.01)
+    p = model.match_probability(gamma)
+    assert (p[gamma[:, 0] == 1] >= 0.9).mean() >= 0.99
