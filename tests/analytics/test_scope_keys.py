@@ -32,27 +32,34 @@ def _opaque(label: str, key: str) -> str:
 
 
 def _copy_with_opaque_keys(source: GraphBackend, target: GraphBackend) -> dict[tuple[str, str], str]:
-    """Copy every node and relationship of ``source`` (resolution left out) with opaque keys; the key map back."""
+    """Copy every node and relationship of ``source`` (resolution left out) with opaque keys, each under the
+    source (file) that wrote it, so provenance (an office read from its file) is kept; the key map back."""
     back: dict[tuple[str, str], str] = {}
-    records: list[NodeRecord | EdgeRecord] = []
+    records: dict[str, list[NodeRecord | EdgeRecord]] = defaultdict(list)
     for label, node_type in source.schema.nodes.items():
-        frame = source.nodes(label)
+        frame = source.nodes(label, include_sources=True)
         for row in frame.to_dict("records"):
             key = row.pop(node_type.key)
             row.pop("canonical_id", None)
+            sources = sorted(row.pop("source_ids", None) or ["user-keys"])
             new = _opaque(label, key)
             back[(label, new)] = key
-            records.append(NodeRecord(label, new, row))
+            for s in sources:
+                records[s].append(NodeRecord(label, new, row))
     for rel_type in source.schema.relationships:
         if rel_type == "SAME_AS":
             continue
-        for row in source.relationships(rel_type).to_dict("records"):
+        for row in source.relationships(rel_type, include_sources=True).to_dict("records"):
             start = NodeRef(row.pop("start_label"), "")
             end = NodeRef(row.pop("end_label"), "")
             start = NodeRef(start.label, _opaque(start.label, row.pop("start_key")))
             end = NodeRef(end.label, _opaque(end.label, row.pop("end_key")))
-            records.append(EdgeRecord(rel_type, start, end, row))
-    target.write(records, source="user-keys")
+            for s in sorted(row.pop("source_ids", None) or ["user-keys"]):
+                records[s].append(EdgeRecord(rel_type, start, end, row))
+    # Nodes first, then relationships, so no relationship is written before its ends.
+    for nodes in (True, False):
+        for s, written in sorted(records.items()):
+            target.write([r for r in written if isinstance(r, NodeRecord) == nodes], source=s)
     return back
 
 
