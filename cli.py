@@ -683,10 +683,13 @@ def entities() -> None:
 @_json_option
 @_pass_state
 def entities_resolve(state: _State, as_json: bool) -> None:
-    """Propose SAME_AS links with scores and reasons, and assign canonical ids.
+    """Propose SAME_AS links with match probabilities and evidence, and assign canonical ids.
 
-    Links at or above the threshold are accepted; analysts' decisions
-    (liandong entities decide) always win and survive every re-run.
+    Each candidate pair gets a match probability from a Fellegi–Sunter model
+    whose weights are estimated on this workspace's own records. Links of 0.9
+    or more are accepted; from 0.5 they go to the review list (liandong
+    entities review); analysts' decisions (liandong entities decide) always
+    win and survive every re-run.
 
     \b
     Example:
@@ -709,6 +712,7 @@ def entities_resolve(state: _State, as_json: bool) -> None:
             "records": report.records[label],
             "links": report.links[label],
             "accepted": report.accepted[label],
+            "review": report.review.get(label, 0),
             "clusters": report.clusters[label],
         }
         for label in report.records
@@ -719,8 +723,10 @@ def entities_resolve(state: _State, as_json: bool) -> None:
     for label, row in data.items():
         click.echo(
             f"{label:<13} records {row['records']:>8,}  links {row['links']:>8,}  "
-            f"accepted {row['accepted']:>8,}  entities {row['clusters']:>8,}"
+            f"accepted {row['accepted']:>8,}  to review {row['review']:>6,}  entities {row['clusters']:>8,}"
         )
+    if any(row["review"] for row in data.values()):
+        click.echo("links to review: liandong entities review (decide each with liandong entities decide)")
 
 
 @entities.command("decide")

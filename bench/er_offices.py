@@ -34,7 +34,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graphmodel import EmbeddedBackend, GraphBackend, load_schema
-from ingest.evaluation import entity_resolution_scores, pairwise_scores
+from ingest.evaluation import ExportTruth, entity_resolution_scores, pairwise_scores
+from ingest.linkage import calibration
 from ingest.load import Ingester
 from ingest.mapping import load_mapping
 from ingest.offices import KINDS, generate_offices, mapping_paths
@@ -174,7 +175,8 @@ def run_offices(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             f"links unresolved {report.links_unresolved}"
         )
         clock = time.perf_counter()
-        resolution = Resolver(backend).run()
+        resolver = Resolver(backend)
+        resolution = resolver.run()
         figures["resolve_seconds"] = round(time.perf_counter() - clock, 2)
         figures["resolution"] = {
             label: {
@@ -187,6 +189,11 @@ def run_offices(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         canonical = canonical_ids(backend)
         figures["scores"] = score_offices(folder, canonical)
         figures["evidence"] = evidence(backend, folder, canonical)
+        truth: dict[str, dict[str, str]] = defaultdict(dict)
+        with open(folder / "truth_records.csv", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                truth[LABELS[row["kind"]]][row["key"]] = row["entity"]
+        figures["calibration"] = calibration_figures(resolver, truth)
     finally:
         backend.close()
     return figures
@@ -209,12 +216,43 @@ def run_own(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         figures["rows_quarantined"] = report.rows_quarantined
         print(f"  ingest {figures['ingest_seconds']} s; quarantined {report.rows_quarantined}")
         clock = time.perf_counter()
-        Resolver(backend).run()
+        resolver = Resolver(backend)
+        resolver.run()
         figures["resolve_seconds"] = round(time.perf_counter() - clock, 2)
-        figures["scores"] = entity_resolution_scores(backend, exports, KEY)
+        export_truth = ExportTruth(backend, exports, KEY)
+        figures["scores"] = entity_resolution_scores(backend, exports, KEY, truth=export_truth)
+        truth = {label: dict(export_truth.items[kind]) for kind, label in LABELS.items()}
+        figures["calibration"] = calibration_figures(resolver, truth)
     finally:
         backend.close()
     return figures
+
+
+BANDS = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0000001]
+
+
+def calibration_figures(resolver: Resolver, truth: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Per kind and probability band: scored pairs whose two records both have a truth, their mean match
+    probability, and the share that truly are one entity (identity pairs decided outside the model excluded)."""
+    out = []
+    for label, scored in resolver.scored.items():
+        entity = truth.get(label, {})
+        known = scored[scored["a"].isin(entity) & scored["b"].isin(entity)]
+        if known.empty:
+            continue
+        match = [entity[a] == entity[b] for a, b in zip(known["a"], known["b"], strict=True)]
+        table = calibration(known["probability"], match, BANDS)
+        for row in table.itertuples():
+            out.append(
+                {
+                    "label": label,
+                    "band": f"[{row.band.left:g}, {min(row.band.right, 1):g})",
+                    "pairs": int(row.pairs),
+                    "mean_probability": round(float(row.mean_probability), 4),
+                    "share_matching": round(float(row.share_matching), 4),
+                }
+            )
+    return out
 
 
 def show(title: str, figures: dict[str, Any], decoys: bool) -> None:
@@ -234,6 +272,13 @@ def show(title: str, figures: dict[str, Any], decoys: bool) -> None:
         print("  truly-same record pairs that carry the same … (merged / pairs):")
         for e in figures["evidence"]:
             print(f"    {e['kind']:<13}{e['evidence']:<30}{e['merged']:>6,} / {e['true_pairs']:,}")
+    if figures.get("calibration"):
+        print("  calibration (scored pairs with both records in the truth: mean probability / share truly one):")
+        for c in figures["calibration"]:
+            print(
+                f"    {c['label']:<13}{c['band']:<16}{c['pairs']:>7,}  {c['mean_probability']:.4f} / "
+                f"{c['share_matching']:.4f}"
+            )
     if decoys:
         print("  decoys (record pairs merged / pairs; entity pairs with a merge / entity pairs):")
         for d in figures["scores"]["decoys"]:

@@ -2,12 +2,17 @@
 
 Ingest keeps every record as written (an office's name for a unit, a bidder as
 the procurement centre typed it). This module proposes ``SAME_AS`` links
-between records that name the same entity, each with a score and its reasons,
-never merging anything silently. Links scoring at least ``threshold`` are
-accepted; an analyst's decision (accept / reject / unsure, stored under the
-source ``analyst-decisions``) always wins and survives every re-run. Each
-record then gets a ``canonical_id``: the key of the record that stands for its
-cluster, chosen so that it stays the same as new data arrives.
+between records that may name the same entity, each with a match probability
+and the evidence behind it, never merging anything silently. Candidate pairs
+come from blocking on normalised forms of names and on shared context; each is
+compared field by field and scored by a Fellegi–Sunter model
+(:mod:`ingest.linkage`) whose weights EM estimates on the workspace's own
+candidates. Links of at least ``threshold`` probability are accepted, those
+from ``review`` up go to the review list (decision "unsure"); an analyst's
+decision (accept / reject / unsure, stored under the source
+``analyst-decisions``) always wins and survives every re-run. Each record then
+gets a ``canonical_id``: the key of the record that stands for its cluster,
+chosen so that it stays the same as new data arrives.
 
 How records are compared:
 
@@ -17,19 +22,25 @@ How records are compared:
   extends through ``LIANDONG_ORG_ALIASES``) and placed: a short place name (南昌)
   is read by who wrote it, a bare tier word (县委, 市人民政府) is the writer's own
   place, and a name without its place is qualified with the row's region code,
-  else the exporting office's (a county office writes 城市管理局 for its own);
-  equal forms match, and a township matches its party committee and government.
-  Forms one edit apart match only when the edit looks like a typo: two adjacent
-  characters swapped, a character with the same pinyin, one character dropped
-  from a long name without changing the kind of unit (县纪委 is never 县委), or a
-  known unit name with one character mistyped. Records of one unit in several
-  offices' directories merge on an equal form; one office's directory never
-  lists a unit twice, and a near match never joins two directory entries.
-* companies — the USCC is identity; a bidder without one matches a company of
-  the same normalised name, or one typo away.
-* people — a keyed resident-ID hash is identity; records without one match an
-  ID-bearing record of the same name with the same birth date, or serving at
-  the same (resolved) organisation, or officer of the same (resolved) company.
+  else the exporting office's. Equal forms are candidates, and a township with
+  its party committee and government; forms one edit apart only when the edit
+  looks like a typo (two adjacent characters swapped, a character with the same
+  pinyin, one character dropped from a long name without changing the kind of
+  unit: 县纪委 is never 县委, or a known unit name with one character mistyped).
+  The model weighs how the names agree with region codes, directories, offices
+  and how often each spelling is used (``ORGANISATION_COMPARISONS``). Records of
+  one unit in several offices' directories merge on an equal form; one office's
+  directory never lists a unit twice, and a near match never joins two
+  directory entries.
+* companies — a name is read into place, core, legal form and branch
+  (:func:`company_name`); one USCC is one firm and two USCCs two firms, decided
+  outside the model; other pairs are weighed on the parts of their names, the
+  kind of slip, place, office and spelling use (``COMPANY_COMPARISONS``).
+* people — records of one name, or one slip of it within a shared unit,
+  company, birth month or masked ID, are weighed jointly on name, birth at its
+  precision, ID and masked-ID hashes, resolved units and companies and offices
+  (``PERSON_COMPARISONS``); a record without an ID fitting several ID holders
+  shares its odds among them.
 """
 
 from __future__ import annotations
@@ -779,10 +790,12 @@ def _name_slip(a: str, b: str) -> str | None:
 
 @dataclass
 class ResolutionReport:
-    """Links proposed and accepted per label, and cluster counts."""
+    """Links kept (probability at least the review threshold), accepted and left for review per label, and
+    cluster counts."""
 
     links: dict[str, int] = field(default_factory=dict)
     accepted: dict[str, int] = field(default_factory=dict)
+    review: dict[str, int] = field(default_factory=dict)
     clusters: dict[str, int] = field(default_factory=dict)
     records: dict[str, int] = field(default_factory=dict)
 
@@ -1453,6 +1466,7 @@ class Resolver:
         )
         report.links[label] = len(seen)
         report.accepted[label] = graph.number_of_edges()
+        report.review[label] = sum(1 for r in records if r.props.get("decision") == "unsure")
         report.clusters[label] = len(set(canonical.values()))
         report.records[label] = len(keys)
         return canonical
