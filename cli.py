@@ -681,8 +681,13 @@ def entities() -> None:
 
 @entities.command("resolve")
 @_json_option
+@click.option(
+    "--model-out",
+    type=click.Path(dir_okay=False),
+    help="Also write the estimated model (m, u, Bayes factor and weight of every comparison level) as CSV.",
+)
 @_pass_state
-def entities_resolve(state: _State, as_json: bool) -> None:
+def entities_resolve(state: _State, as_json: bool, model_out: str | None) -> None:
     """Propose SAME_AS links with match probabilities and evidence, and assign canonical ids.
 
     Each candidate pair gets a match probability from a Fellegi–Sunter model
@@ -706,7 +711,18 @@ def entities_resolve(state: _State, as_json: bool) -> None:
         )
 
     # With --json the output is for a program: no progress lines mixed in.
-    report = Resolver(state.backend(create=False), progress=None if as_json else progress).run()
+    resolver = Resolver(state.backend(create=False), progress=None if as_json else progress)
+    report = resolver.run()
+    if model_out:
+        import pandas as pd
+
+        tables = []
+        for label, model in resolver.models.items():
+            table = model.parameters()
+            table.insert(0, "label", label)
+            table["match_share"] = model.lam
+            tables.append(table)
+        pd.concat(tables, ignore_index=True).to_csv(model_out, index=False, encoding="utf-8-sig")
     data = {
         label: {
             "records": report.records[label],

@@ -136,6 +136,16 @@ def test_cli_writes_clusters_and_review(world, tmp_path, monkeypatch):
     assert {"label", "canonical_id", "record_key", "name_as_written", "file", "row", "probability"} <= set(written)
     result = CliRunner().invoke(main, ["--workspace", str(folder / "ws"), "entities", "review"])
     assert result.exit_code == 0, result.output
+    model = tmp_path / "model.csv"
+    result = CliRunner().invoke(
+        main, ["--workspace", str(folder / "ws"), "entities", "resolve", "--model-out", str(model)]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(model, encoding="utf-8-sig")
+    assert set(table["label"]) == {"Organisation", "Person", "Company"}
+    assert ((table["m"] > 0) & (table["m"] < 1) & (table["u"] > 0) & (table["u"] < 1)).all()
+    same_birth = table[(table["comparison"] == "出生日期") & (table["level"] == "同一天")]
+    assert same_birth["weight"].item() > 3  # one birth day is strong evidence of one person
 
 
 @pytest.mark.parametrize(
