@@ -776,7 +776,7 @@ def entities_decide(state: _State, label: str, first: str, second: str, decision
     "--quarantine",
     "quarantine_dir",
     type=click.Path(file_okay=False),
-    help="Folder ingest wrote record_rows.csv to (default: WORKSPACE/quarantine, or ./liandong-quarantine with Neo4j).",
+    help="Folder ingest wrote record_rows.csv.gz to (default: WORKSPACE/quarantine; ./liandong-quarantine with Neo4j).",
 )
 @_pass_state
 def entities_clusters(state: _State, out: str, quarantine_dir: str | None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import gzip
 import hashlib
 import json
 import multiprocessing
@@ -40,7 +41,7 @@ SECRET_KEY_ENV = "LIANDONG_SECRET_KEY"
 WORKERS_ENV = "LIANDONG_INGEST_WORKERS"
 _PARALLEL_BYTES = 20 << 20
 QUARANTINE_COLUMNS = ["batch", "file", "sheet", "row", "column", "value", "reason"]
-RECORD_ROWS_FILE = "record_rows.csv"
+RECORD_ROWS_FILE = "record_rows.csv.gz"
 RECORD_ROWS_COLUMNS = ["batch", "source", "file", "sheet", "row", "label", "key", "name"]
 RESOLVED_LABELS = ("Organisation", "Person", "Company")
 
@@ -53,7 +54,8 @@ def read_record_rows(folder: str | Path) -> Any:
     path = Path(folder) / RECORD_ROWS_FILE
     if not path.exists():
         return pd.DataFrame(columns=RECORD_ROWS_COLUMNS)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    # Each ingested file appends one gzip member; reading takes them all.
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", compression="gzip")
     latest = frame.groupby("source")["batch"].transform("max")
     frame = frame[frame["batch"] == latest]
     return frame.drop_duplicates(["source", "sheet", "row", "label", "key"], keep="last").reset_index(drop=True)
@@ -648,26 +650,22 @@ class Ingester:
         )
 
     def _append_rows(self, rows: list[list[Any]]) -> None:
-        path = self.quarantine_dir / RECORD_ROWS_FILE
-        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
-        new = not path.exists()
-        with open(path, "a", encoding="utf-8", newline="") as fh:
-            out = csv.writer(fh)
-            if new:
-                out.writerow(RECORD_ROWS_COLUMNS)
-            out.writerows(rows)
+        self._append(RECORD_ROWS_FILE, rows, RECORD_ROWS_COLUMNS, bom=False)
 
-    def _append(self, name: str, rows: list[list[Any]]) -> Path:
+    def _append(
+        self, name: str, rows: list[list[Any]], header: list[str] = QUARANTINE_COLUMNS, bom: bool = True
+    ) -> Path:
         path = self.quarantine_dir / name
         new, size = True, 0
         try:
             self.quarantine_dir.mkdir(parents=True, exist_ok=True)
             new = not path.exists()
             size = 0 if new else path.stat().st_size
-            with open(path, "a", encoding="utf-8-sig" if new else "utf-8", newline="") as fh:
+            opener = gzip.open if name.endswith(".gz") else open
+            with opener(path, "at", encoding="utf-8-sig" if new and bom else "utf-8", newline="") as fh:
                 out = csv.writer(fh)
                 if new:
-                    out.writerow(QUARANTINE_COLUMNS)
+                    out.writerow(header)
                 out.writerows(rows)
         except OSError as exc:
             # No half-written row stays behind: the file is cut back to where this append began.

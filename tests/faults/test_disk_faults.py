@@ -19,6 +19,8 @@ command, once the fault is gone, finishes the full reference graph.
 from __future__ import annotations
 
 import contextlib
+import csv
+import gzip
 import os
 import stat
 import subprocess
@@ -147,7 +149,13 @@ def test_a_full_quarantine_folder_is_named_and_leaves_no_cut_rows(embedded_refer
     target = embedded_target(tmp_path)
     target.quarantine.mkdir(parents=True)
     quarantine = target.quarantine / "quarantine.csv"
-    phrases = (f"cannot write {quarantine}", "No space left on device", "--quarantine", "run the same command again")
+    # Whichever file of the folder (quarantine.csv, record_rows.csv.gz) meets the full disk is named.
+    phrases = (
+        f"cannot write {target.quarantine}/",
+        "No space left on device",
+        "--quarantine",
+        "run the same command again",
+    )
     if can_mount():
         with tmpfs(target.quarantine, "4k") as resize:  # room for the first files' rows, not for all
             failed = run(target.command(exports), target.env, workdir)
@@ -157,7 +165,11 @@ def test_a_full_quarantine_folder_is_named_and_leaves_no_cut_rows(embedded_refer
             # Whole rows only (read_quarantine checks), and only of files marked complete: none of the
             # file that failed, which the next run redoes.
             rows = read_quarantine(quarantine)
-            assert rows and {row[0] for row in rows} <= set(reference.order[:loaded]), sorted(rows)[-3:]
+            assert {row[0] for row in rows} <= set(reference.order[:loaded]), sorted(rows)[-3:]
+            record_rows = target.quarantine / "record_rows.csv.gz"
+            if record_rows.exists():
+                text = gzip.decompress(record_rows.read_bytes()).decode("utf-8")
+                assert text.endswith("\n") and all(len(r) == 8 for r in csv.reader(text.splitlines()))
             resize("1m")
             _finishes_like_the_reference(target, reference, exports, workdir)
     else:
