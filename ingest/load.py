@@ -534,8 +534,15 @@ class Ingester:
                     origin[id(record)] = row_number
                     writer.add_edge(record)
         if written:
-            # Which row of which file wrote each record, and the name as written there: what
-            # 'entities clusters' lists, one line per source row.
+            # Every spelling of a record's name stays on the node (the last file's no longer replaces the
+            # others'), and which row of which file wrote each record, with the name as written there:
+            # what 'entities clusters' lists, one line per source row.
+            spellings: dict[str, dict[str, list[str]]] = {}
+            for _batch, _source, _file, _sheet, _row, label, key, name in written:
+                if name:
+                    spellings.setdefault(label, {}).setdefault(key, []).append(str(name))
+            for label, values in spellings.items():
+                self.backend.append_to_lists(label, "aliases", values)
             self._append_rows(written)
         if detached:
             self._restore(detached, source, report)

@@ -257,6 +257,30 @@ class GraphBackend(ABC):
             found += self._update_nodes(label, checked[i : i + batch_size], source)
         return found
 
+    def append_to_lists(
+        self, label: str, prop: str, values: Mapping[str, Sequence[str]], batch_size: int = 10_000
+    ) -> int:
+        """Add ``values[key]`` to the list property ``prop`` of existing nodes, each value once, in the order
+        first added; returns how many nodes were found.
+
+        For what accumulates across files rather than being replaced by the last one (every spelling of
+        a name a node was written with). Like ``update_nodes`` it never creates a node; unlike it, it
+        claims no source, so retracting a file still removes what only that file asserted.
+        """
+        node_type = self.schema.node(label)
+        declared = node_type.properties.get(prop)
+        if declared is None or declared.type != "list":
+            raise LiandongError(f"{label}.{prop} is not a list property of the schema")
+        rows: list[tuple[str, list[str]]] = []
+        for key, items in values.items():
+            unique = list(dict.fromkeys(str(v) for v in items if v is not None and str(v) != ""))
+            if unique:
+                rows.append((key, unique))
+        found = 0
+        for i in range(0, len(rows), batch_size):
+            found += self._append_to_lists(label, prop, rows[i : i + batch_size])
+        return found
+
     def retract_source(self, source: str) -> RetractReport:
         """Remove what ``source`` contributed (see :class:`RetractReport`)."""
         if not isinstance(source, str) or not source:
@@ -600,6 +624,10 @@ class GraphBackend(ABC):
     @abstractmethod
     def _update_nodes(self, label: str, updates: list[tuple[str, dict[str, Any]]], source: str) -> int:
         """Patch properties of existing nodes in one transaction; return how many existed."""
+
+    @abstractmethod
+    def _append_to_lists(self, label: str, prop: str, rows: list[tuple[str, list[str]]]) -> int:
+        """Append each value not yet in the node's list ``prop``, in one transaction; return nodes found."""
 
     @abstractmethod
     def _node_rows(self, label: str, where: Mapping[str, Any], *, sources: bool = True) -> Iterable[NodeRow]:

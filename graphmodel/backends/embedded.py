@@ -250,6 +250,23 @@ class EmbeddedBackend(GraphBackend):
             )
         return len(rows)
 
+    def _append_to_lists(self, label: str, prop: str, rows: list[tuple[str, list[str]]]) -> int:
+        path = f"$.{prop}"
+        with self._transaction() as cur:
+            ids = self._node_ids(cur, [NodeRef(label, key) for key, _ in rows])
+            cur.executemany(
+                "UPDATE nodes SET props = json_set(props, ?, "
+                "json(json_insert(coalesce(json_extract(props, ?), '[]'), '$[#]', ?))) "
+                "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM json_each(nodes.props, ?) WHERE value = ?)",
+                (
+                    (path, path, value, ids[NodeRef(label, key)], path, value)
+                    for key, values in rows
+                    if NodeRef(label, key) in ids
+                    for value in values
+                ),
+            )
+        return sum(1 for key, _ in rows if NodeRef(label, key) in ids)
+
     @staticmethod
     def _node_ids(cur: sqlite3.Cursor, refs: Iterable[NodeRef]) -> dict[NodeRef, int]:
         by_label: dict[str, list[str]] = {}

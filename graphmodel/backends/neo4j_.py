@@ -279,6 +279,16 @@ class Neo4jBackend(GraphBackend):
         (record,) = self._write(query, k=[key for key, _ in updates], source=source, **params)
         return int(record["n"])
 
+    def _append_to_lists(self, label: str, prop: str, rows: list[tuple[str, list[str]]]) -> int:
+        key = self.schema.nodes[label].key
+        query = (
+            f"UNWIND $rows AS row MATCH (n:{_q(label)} {{{_q(key)}: row.k}}) "
+            f"SET n.{_q(prop)} = coalesce(n.{_q(prop)}, []) + [x IN row.v WHERE NOT x IN coalesce(n.{_q(prop)}, [])] "
+            "RETURN count(*) AS n"
+        )
+        (record,) = self._write(query, rows=[{"k": k, "v": v} for k, v in rows])
+        return int(record["n"])
+
     def _repeat(self, query: str, **params: Any) -> int:
         """Run a LIMIT-ed write until it touches nothing; return the total it counted."""
         total = 0

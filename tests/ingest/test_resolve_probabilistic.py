@@ -167,3 +167,19 @@ def test_a_trade_name_that_is_a_place_still_meets_its_prefixed_form():
     # 德安 is a county and a trade name: 德安建筑工程有限公司 is 南昌德安建筑工程有限公司 without its city.
     bare, prefixed = company_name("德安建筑工程有限公司", "360000"), company_name("南昌德安建筑工程有限公司", "360000")
     assert bare.whole == prefixed.core == "德安建筑工程"
+
+
+def test_every_spelling_stays_on_the_node(world):
+    # A record keeps every spelling the rows that wrote it used, and its name is one of them (the offices
+    # key records by local number or by name as written, so here most have one; see test_resolve for many).
+    backend, _, _, folder = world
+    rows = read_record_rows(folder / "q")
+    spellings: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for label, key, name in zip(rows["label"], rows["key"], rows["name"], strict=True):
+        if name:
+            spellings[(label, key)].add(name)
+    for label in ("Organisation", "Person", "Company"):
+        frame = backend.nodes(label).set_index(backend.schema.node(label).key)
+        for key, aliases in frame["aliases"].items():
+            assert set(aliases) == spellings[(label, key)], (label, key)
+            assert frame.loc[key, "name"] in aliases
