@@ -90,6 +90,15 @@ _BLOCK = 20_000
 _PERSON_BLOCK = 400
 _BLANK = "（空）"
 
+# The offices that wrote two records (their region codes): the same office, one above the other, two in one
+# city, otherwise.
+_OFFICES = Comparison(
+    "报送机构",
+    (_BLANK, "同一机构", "上下级", "同一设区市", "其他"),
+    m_prior=(0.25, 0.45, 0.2, 0.1),
+    u_prior=(0.1, 0.2, 0.2, 0.5),
+)
+
 #: How two person records are compared. Priors (what is expected before any data: among true pairs, and
 #: among the other candidate pairs) weigh as ``Resolver.prior_strength`` pairs; the data decide the rest.
 PERSON_COMPARISONS = [
@@ -107,24 +116,16 @@ PERSON_COMPARISONS = [
     ),
     Comparison("身份证号", (_BLANK, "相同", "不同"), m_prior=(0.995, 0.005), u_prior=(0.001, 0.999)),
     Comparison("身份证号（遮盖）", (_BLANK, "可见部分相同", "不同"), m_prior=(0.97, 0.03), u_prior=(0.01, 0.99)),
-    Comparison(
-        "任职单位",
-        (_BLANK, "同一单位", "单位可能相同（待核）", "单位不同"),
-        m_prior=(0.6, 0.1, 0.3),
-        u_prior=(0.03, 0.02, 0.95),
+    *(
+        Comparison(
+            name,
+            (_BLANK, f"同一{what}", f"{what}可能相同（待核）", f"{what}不同"),
+            m_prior=(0.6, 0.1, 0.3),
+            u_prior=(0.03, 0.02, 0.95),
+        )
+        for name, what in (("任职单位", "单位"), ("关联企业", "企业"))
     ),
-    Comparison(
-        "关联企业",
-        (_BLANK, "同一企业", "企业可能相同（待核）", "企业不同"),
-        m_prior=(0.6, 0.1, 0.3),
-        u_prior=(0.03, 0.02, 0.95),
-    ),
-    Comparison(
-        "报送机构",
-        (_BLANK, "同一机构", "上下级", "同一设区市", "其他"),
-        m_prior=(0.25, 0.45, 0.2, 0.1),
-        u_prior=(0.1, 0.2, 0.2, 0.5),
-    ),
+    _OFFICES,
 ]
 
 
@@ -143,12 +144,7 @@ COMPANY_COMPARISONS = [
         m_prior=(0.55, 0.4, 0.04, 0.01),
         u_prior=(0.2, 0.2, 0.5, 0.1),
     ),
-    Comparison(
-        "报送机构",
-        (_BLANK, "同一机构", "上下级", "同一设区市", "其他"),
-        m_prior=(0.25, 0.45, 0.2, 0.1),
-        u_prior=(0.1, 0.2, 0.2, 0.5),
-    ),
+    _OFFICES,
     Comparison(
         "不同写法的使用次数",
         (_BLANK, "一方的写法只用过一次", "两种写法都用过多次"),
@@ -299,12 +295,7 @@ ORGANISATION_COMPARISONS = [
         m_prior=(0.2, 0.5, 0.3),
         u_prior=(0.2, 0.5, 0.3),
     ),
-    Comparison(
-        "报送机构",
-        (_BLANK, "同一机构", "上下级", "同一设区市", "其他"),
-        m_prior=(0.4, 0.4, 0.1, 0.1),
-        u_prior=(0.4, 0.3, 0.1, 0.2),
-    ),
+    Comparison("报送机构", _OFFICES.levels, m_prior=(0.4, 0.4, 0.1, 0.1), u_prior=(0.4, 0.3, 0.1, 0.2)),
     Comparison(
         "不同写法的使用次数",
         (_BLANK, "一方的写法只用过一次", "两种写法都用过多次"),
