@@ -765,7 +765,9 @@ def entities_decide(state: _State, label: str, first: str, second: str, decision
     key = backend.schema.node(label).key
     for record in (first, second):
         if backend.nodes(label, where={key: record}).empty:
-            raise click.ClickException(f"no {label} record {record!r}; copy keys from liandong entities review or entities clusters")
+            raise click.ClickException(
+                f"no {label} record {record!r}; copy keys from liandong entities review or entities clusters"
+            )
     Resolver(backend).decide(label, first, second, decision, who)
     click.echo(f"{decision}: {first} / {second} (run 'liandong entities resolve' to apply)")
 
