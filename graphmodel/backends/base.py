@@ -260,8 +260,8 @@ class GraphBackend(ABC):
     def append_to_lists(
         self, label: str, prop: str, values: Mapping[str, Sequence[str]], batch_size: int = 10_000
     ) -> int:
-        """Add ``values[key]`` to the list property ``prop`` of existing nodes, each value once, in the order
-        first added; returns how many nodes were found.
+        """Add ``values[key]`` to the list property ``prop`` of existing nodes, each value once, the list kept
+        sorted (so it does not depend on the order files are loaded in); returns how many nodes were found.
 
         For what accumulates across files rather than being replaced by the last one (every spelling of
         a name a node was written with). Like ``update_nodes`` it never creates a node; unlike it, it

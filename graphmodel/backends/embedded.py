@@ -254,18 +254,22 @@ class EmbeddedBackend(GraphBackend):
         path = f"$.{prop}"
         with self._transaction() as cur:
             ids = self._node_ids(cur, [NodeRef(label, key) for key, _ in rows])
-            cur.executemany(
-                "UPDATE nodes SET props = json_set(props, ?, "
-                "json(json_insert(coalesce(json_extract(props, ?), '[]'), '$[#]', ?))) "
-                "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM json_each(nodes.props, ?) WHERE value = ?)",
-                (
-                    (path, path, value, ids[NodeRef(label, key)], path, value)
-                    for key, values in rows
-                    if NodeRef(label, key) in ids
-                    for value in values
-                ),
-            )
-        return sum(1 for key, _ in rows if NodeRef(label, key) in ids)
+            found = [(ids[NodeRef(label, key)], values) for key, values in rows if NodeRef(label, key) in ids]
+            current: dict[int, list[str]] = {}
+            for i in range(0, len(found), _CHUNK):
+                chunk = [nid for nid, _ in found[i : i + _CHUNK]]
+                marks = ",".join("?" * len(chunk))
+                for nid, value in cur.execute(
+                    f"SELECT id, json_extract(props, ?) FROM nodes WHERE id IN ({marks})", [path, *chunk]
+                ):
+                    current[nid] = json.loads(value) if value else []
+            updates = []
+            for nid, values in found:
+                merged = sorted(set(current.get(nid, [])) | set(values))
+                if merged != current.get(nid, []):
+                    updates.append((path, json.dumps(merged, ensure_ascii=False), nid))
+            cur.executemany("UPDATE nodes SET props = json_set(props, ?, json(?)) WHERE id = ?", updates)
+        return len(found)
 
     @staticmethod
     def _node_ids(cur: sqlite3.Cursor, refs: Iterable[NodeRef]) -> dict[NodeRef, int]:

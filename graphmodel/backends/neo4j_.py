@@ -281,13 +281,32 @@ class Neo4jBackend(GraphBackend):
 
     def _append_to_lists(self, label: str, prop: str, rows: list[tuple[str, list[str]]]) -> int:
         key = self.schema.nodes[label].key
-        query = (
-            f"UNWIND $rows AS row MATCH (n:{_q(label)} {{{_q(key)}: row.k}}) "
-            f"SET n.{_q(prop)} = coalesce(n.{_q(prop)}, []) + [x IN row.v WHERE NOT x IN coalesce(n.{_q(prop)}, [])] "
-            "RETURN count(*) AS n"
-        )
-        (record,) = self._write(query, rows=[{"k": k, "v": v} for k, v in rows])
-        return int(record["n"])
+        wanted = dict(rows)
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            # Read and write in one transaction: the merged list is sorted here, as on the embedded backend.
+            found = tx.run(
+                f"UNWIND $keys AS k MATCH (n:{_q(label)} {{{_q(key)}: k}}) RETURN k, n.{_q(prop)} AS v",
+                keys=list(wanted),
+            ).values()
+            changed = []
+            for k, current in found:
+                merged = sorted(set(current or []) | set(wanted[k]))
+                if merged != list(current or []):
+                    changed.append({"k": k, "v": merged})
+            tx.run(
+                f"UNWIND $rows AS row MATCH (n:{_q(label)} {{{_q(key)}: row.k}}) SET n.{_q(prop)} = row.v",
+                rows=changed,
+            ).consume()
+            return len(found)
+
+        with (
+            self._errors(),
+            self._driver.session(
+                database=self.database, bookmark_manager=self._driver.execute_query_bookmark_manager
+            ) as session,
+        ):
+            return int(session.execute_write(work))
 
     def _repeat(self, query: str, **params: Any) -> int:
         """Run a LIMIT-ed write until it touches nothing; return the total it counted."""
