@@ -108,6 +108,8 @@ class LinkageModel:
         max_iter: int = 200,
         tol: float = 1e-7,
         fix_u: bool = False,
+        labels: np.ndarray | None = None,
+        scored: np.ndarray | None = None,
     ) -> LinkageModel:
         """Estimate ``m``, ``u`` and ``λ`` by EM on candidate pairs' comparison vectors ``gamma``
         (rows: pairs, columns: comparisons, values: levels). ``random_gamma``, vectors of random record
@@ -115,8 +117,18 @@ class LinkageModel:
 
         ``fix_u``: take ``u`` from the random pairs and estimate only ``m`` and ``λ``, as Splink does. Needed
         where the candidates hold too few non-matches for EM to find them: it then splits the matches
-        along some other line instead."""
+        along some other line instead.
+
+        ``labels``: per pair, 1 for a known match, 0 for a known non-match (two records that carry the same
+        identifier, or two different ones), -1 for unknown. Known pairs keep their class in every E-step, so
+        they pin what "match" means (as Splink estimates m from a label column): unsupervised EM on many
+        pairs can otherwise settle on another split of the data (pairs from one office against pairs from
+        two). λ is the match share of the pairs the probabilities are for: ``scored`` (per pair, True for
+        those), by default the unknown pairs only."""
         gamma = self._check(gamma)
+        known_label = np.full(len(gamma), -1, dtype=np.int64) if labels is None else np.asarray(labels, dtype=np.int64)
+        if known_label.shape != (len(gamma),) or not np.isin(known_label, (-1, 0, 1)).all():
+            raise ValueError("labels: one of 1 (match), 0 (non-match) or -1 (unknown) per pair")
         self.pairs = len(gamma)
         self.u_random = [None] * len(self.comparisons)
         if random_gamma is not None and len(random_gamma):
@@ -140,12 +152,18 @@ class LinkageModel:
         s = self.prior_strength
         if not self.pairs:
             return self
-        patterns, counts = np.unique(gamma, axis=0, return_counts=True)
+        in_share = known_label < 0 if scored is None else np.asarray(scored, dtype=bool)
+        combined, counts = np.unique(
+            np.column_stack([gamma, known_label, in_share.astype(np.int64)]), axis=0, return_counts=True
+        )
+        patterns, label, share = combined[:, :-2], combined[:, -2], combined[:, -1] == 1
         counts = counts.astype(float)
+        known = label >= 0
         self.converged = False
         for self.iterations in range(1, max_iter + 1):
-            p = self._posterior(patterns)
-            lam = float(((p * counts).sum() + s * self.lam_prior) / (counts.sum() + s))  # λ weighs as s pairs too
+            p = np.where(known, label, self._posterior(patterns))
+            # λ weighs as s pairs too; it is the unknown pairs' share.
+            lam = float(((p * counts)[share].sum() + s * self.lam_prior) / (counts[share].sum() + s))
             m, u = [], []
             for k, comp in enumerate(self.comparisons):
                 levels = len(comp.levels) - 1

@@ -132,9 +132,9 @@ PERSON_COMPARISONS = [
 COMPANY_COMPARISONS = [
     Comparison(
         "企业字号与行业",
-        (_BLANK, "相同", "一字同音之差", "漏字、多字或相邻两字颠倒", "一字不同", "不同"),
-        m_prior=(0.84, 0.08, 0.05, 0.02, 0.01),
-        u_prior=(0.4, 0.02, 0.1, 0.33, 0.15),
+        (_BLANK, "全称相同", "字号与行业相同", "一字同音之差", "漏字、多字或相邻两字颠倒", "一字不同", "不同"),
+        m_prior=(0.6, 0.24, 0.08, 0.05, 0.02, 0.01),
+        u_prior=(0.05, 0.35, 0.02, 0.1, 0.33, 0.15),
     ),
     Comparison("组织形式", (_BLANK, "相同", "不同（有限公司/股份有限公司）"), m_prior=(0.9, 0.1), u_prior=(0.7, 0.3)),
     Comparison("分支机构", (_BLANK, "相同", "不同"), m_prior=(0.99, 0.01), u_prior=(0.9, 0.1)),
@@ -160,8 +160,9 @@ _LEGAL_FORMS = (
     ("股份有限公司", "股份有限公司"),
     ("有限责任公司", "有限责任公司"),
     ("有限公司", "有限责任公司"),
-    ("集团公司", "公司"),
-    ("公司", "公司"),
+    # A bare 公司 (or a form a slip garbled: …有公限司) says nothing of the form.
+    ("集团公司", ""),
+    ("公司", ""),
 )
 _BRANCH = re.compile(r"^(.+?(?:有限责任公司|股份有限公司|有限公司|公司))(.{2,}?(?:分公司|分店|营业部|分部|分厂))$")
 _BRACKETED_PLACE = re.compile(r"^(.+?)\(([^()]{2,8})\)(.*)$")
@@ -866,8 +867,11 @@ class Resolver:
         keys: list[str],
         vector: Callable[[str, str], tuple[int, ...]],
         fix_u: bool = False,
+        known: Mapping[tuple[str, str], int] | None = None,
+        seeds: Mapping[tuple[str, str], int] | None = None,
     ) -> LinkageModel:
-        """Estimate the label's model on its candidate pairs; random record pairs are kept for reference."""
+        """Estimate the label's model on its candidate pairs, with pairs an identifier decides (``known``:
+        1 one entity, 0 two) as labelled examples; random record pairs are kept for reference."""
         rng = np.random.default_rng(self.seed)
         sample = []
         if len(keys) > 1:
@@ -875,7 +879,21 @@ class Resolver:
                 if i != j:
                     sample.append(vector(keys[i], keys[j]))
         random_gamma = np.array(sample, dtype=np.int64).reshape(len(sample), len(comparisons))
-        model = LinkageModel(comparisons, prior_strength=self.prior_strength).fit(gamma, random_gamma, fix_u=fix_u)
+        # Labelled pairs: decided by an identifier (outside the scored population), or seeds (scored too,
+        # so they count in the match share λ).
+        labels, scored = None, None
+        if known or seeds:
+            decided = [(pair, c, False) for pair, c in sorted((known or {}).items())]
+            decided += [(pair, c, True) for pair, c in sorted((seeds or {}).items())]
+            extra = np.array([vector(a, b) for (a, b), _, _ in decided], dtype=np.int64).reshape(
+                len(decided), len(comparisons)
+            )
+            labels = np.concatenate([np.full(len(gamma), -1), [c for _, c, _ in decided]]).astype(np.int64)
+            scored = np.concatenate([np.ones(len(gamma), dtype=bool), [s for _, _, s in decided]]).astype(bool)
+            gamma = np.concatenate([gamma.reshape(len(gamma), len(comparisons)), extra])
+        model = LinkageModel(comparisons, prior_strength=self.prior_strength).fit(
+            gamma, random_gamma, fix_u=fix_u, labels=labels, scored=scored
+        )
         self.models[label] = model
         return model
 
@@ -1230,24 +1248,29 @@ class Resolver:
         for members in by_uscc.values():
             members = sorted(members)
             identity.extend((members[0], b) for b in members[1:])
+        # Both kinds are labelled examples for the model: they pin what a match looks like.
+        known = {pair: 1 for pair in identity}
+        known.update({(a, b): 0 for a, b in candidates if a in uscc_of and b in uscc_of and uscc_of[a] != uscc_of[b]})
         candidates = {(a, b) for a, b in candidates if not (a in uscc_of and b in uscc_of)}
 
         def vector(a: str, b: str) -> tuple[int, ...]:
             pa, pb = parts[a], parts[b]
             pla, plb = places[a], places[b]
-            if pa.core == pb.core:
+            if full[a] == full[b]:
                 name = 1
+            elif pa.core == pb.core:
+                name = 2
             elif pa.whole == pb.core or pa.core == pb.whole:
                 # One name's front is its trade name: the place read off it is no evidence.
-                name = 1
+                name = 2
                 if pa.whole == pb.core:
                     pla = pla - {pa.place} if pa.place not in (uscc_region.get(a), region_of.get(a)) else pla
                 else:
                     plb = plb - {pb.place} if pb.place not in (uscc_region.get(b), region_of.get(b)) else plb
             elif (pa.core, pb.core) in near:
-                name = _edit_level(pa.core, pb.core)
+                name = _edit_level(pa.core, pb.core) + 1
             else:
-                name = _edit_level(full[a], full[b]) if (full[a], full[b]) in near_full else 5
+                name = _edit_level(full[a], full[b]) + 1 if (full[a], full[b]) in near_full else 6
             form = 0 if not (pa.form and pb.form) else 1 if pa.form == pb.form else 2
             branch = 1 if pa.branch == pb.branch else 2
             place = _place_level(pla, plb)
@@ -1257,7 +1280,22 @@ class Resolver:
 
         pairs = sorted(candidates)
         gamma = np.array([vector(a, b) for a, b in pairs], dtype=np.int64).reshape(len(pairs), len(COMPANY_COMPARISONS))
-        model = self._fit("Company", COMPANY_COMPARISONS, gamma, keys, vector)
+        # Seeds for the model beside the identifiers: one name written the same, in one place or one within
+        # the other (九江东升劳务有限公司 in a bid list, the registered firm of a 九江 county). Unsupervised EM
+        # on a province's candidates, mostly firms one character apart, otherwise took "the same county and
+        # the same office" for what a match is (company recall 0.88). The seeds train the model only; they
+        # are scored like every other pair.
+        seeded = np.array([full[a] == full[b] and row[3] in (1, 2) for (a, b), row in zip(pairs, gamma, strict=True)])
+        seeds = {pair: 1 for pair, seed in zip(pairs, seeded, strict=True) if seed}
+        model = self._fit(
+            "Company",
+            COMPANY_COMPARISONS,
+            gamma[~seeded] if len(gamma) else gamma,
+            keys,
+            vector,
+            known=known,
+            seeds=seeds,
+        )
         probability = model.match_probability(gamma)
         self._keep_scored("Company", pairs, gamma, probability)
         probability = _exclusive(pairs, probability, uscc_of)
@@ -1366,20 +1404,20 @@ class Resolver:
             place = _office_level(office_of.get(a), office_of.get(b))
             return (name, birth, rid, masked, unit, firm, place)
 
-        pairs = sorted(candidates)
+        # Pairs whose two records each carry a resident ID are decided by it (one ID one person, two IDs two):
+        # labelled examples for the model, kept out of what it scores, and identity links by themselves.
+        known = {(a, b): int(rid_of[a] == rid_of[b]) for a, b in candidates if a in rid_of and b in rid_of}
+        identity = sorted(pair for pair, same in known.items() if same)
+        pairs = sorted(pair for pair in candidates if pair not in known)
         gamma = np.array([vector(a, b) for a, b in pairs], dtype=np.int64).reshape(len(pairs), len(PERSON_COMPARISONS))
-        model = self._fit("Person", PERSON_COMPARISONS, gamma, keys, vector)
+        model = self._fit("Person", PERSON_COMPARISONS, gamma, keys, vector, known=known)
         probability = model.match_probability(gamma)
         self._keep_scored("Person", pairs, gamma, probability)
         probability = _exclusive(pairs, probability, rid_of)
-        links: list[tuple[str, str, float, list[str]]] = []
+        links: list[tuple[str, str, float, list[str]]] = [(a, b, 1.0, [SAME_RESIDENT_ID]) for a, b in identity]
         for (a, b), row, p in zip(pairs, gamma, probability, strict=True):
-            if p < self.review:
-                continue
-            why = _explain(model, row)
-            if row[2] == 1:
-                why = [SAME_RESIDENT_ID, *why]
-            links.append((a, b, float(p), why))
+            if p >= self.review:
+                links.append((a, b, float(p), _explain(model, row)))
         return keys, links
 
     # ------------------------------------------------------------- writing
