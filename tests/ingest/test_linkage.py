@@ -95,3 +95,18 @@ def test_with_u_from_random_pairs_candidates_that_all_match_stay_matches():
     assert np.allclose(model.u[1], np.bincount(random_gamma[:, 1], minlength=4)[1:] / 4_000, atol=0.01)
     p = model.match_probability(gamma)
     assert (p[gamma[:, 0] == 1] >= 0.9).mean() >= 0.99
+
+
+def test_labelled_pairs_pin_what_a_match_is():
+    # A share of the pairs is known (from an identifier): EM keeps their class, λ stays the share among the
+    # pairs it scores, and the unknown pairs are classed as the model they were drawn from says.
+    rng = np.random.default_rng(9)
+    gamma, match = simulate(20_000, 0.3, seed=10)
+    labelled = rng.random(len(gamma)) < 0.05
+    labels = np.where(labelled, match.astype(int), -1)
+    model = LinkageModel(COMPARISONS).fit(gamma, labels=labels)
+    assert model.lam == pytest.approx(0.3, abs=0.03)
+    p = model.match_probability(gamma[~labelled])
+    assert ((p >= 0.5) == match[~labelled]).mean() >= 0.9
+    with pytest.raises(ValueError, match="labels"):
+        LinkageModel(COMPARISONS).fit(gamma, labels=np.full(len(gamma), 2))
