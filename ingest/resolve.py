@@ -897,6 +897,27 @@ class Resolver:
         self.models[label] = model
         return model
 
+    def _scored_links(
+        self,
+        label: str,
+        model: LinkageModel,
+        pairs: list[tuple[str, str]],
+        gamma: np.ndarray,
+        holder: Mapping[str, str],
+        identity: list[tuple[str, str]],
+        reason: str,
+    ) -> list[tuple[str, str, float, list[str]]]:
+        """Identity links (probability 1), then the scored pairs from the review threshold up, their odds
+        shared among the holders of different identifiers a record fits, each with its evidence."""
+        probability = model.match_probability(gamma)
+        self._keep_scored(label, pairs, gamma, probability)
+        probability = _exclusive(pairs, probability, holder)
+        links: list[tuple[str, str, float, list[str]]] = [(a, b, 1.0, [reason]) for a, b in identity]
+        for (a, b), row, p in zip(pairs, gamma, probability, strict=True):
+            if p >= self.review:
+                links.append((a, b, float(p), _explain(model, row)))
+        return links
+
     def _keep_scored(
         self, label: str, pairs: list[tuple[str, str]], gamma: np.ndarray, probability: np.ndarray
     ) -> None:
@@ -1296,14 +1317,7 @@ class Resolver:
             known=known,
             seeds=seeds,
         )
-        probability = model.match_probability(gamma)
-        self._keep_scored("Company", pairs, gamma, probability)
-        probability = _exclusive(pairs, probability, uscc_of)
-        links: list[tuple[str, str, float, list[str]]] = [(a, b, 1.0, [SAME_USCC]) for a, b in identity]
-        for (a, b), row, p in zip(pairs, gamma, probability, strict=True):
-            if p >= self.review:
-                links.append((a, b, float(p), _explain(model, row)))
-        return keys, links
+        return keys, self._scored_links("Company", model, pairs, gamma, uscc_of, identity, SAME_USCC)
 
     def _provinces(self) -> set[str]:
         """Two-digit codes of the provinces the graph's organisations are in."""
@@ -1411,14 +1425,7 @@ class Resolver:
         pairs = sorted(pair for pair in candidates if pair not in known)
         gamma = np.array([vector(a, b) for a, b in pairs], dtype=np.int64).reshape(len(pairs), len(PERSON_COMPARISONS))
         model = self._fit("Person", PERSON_COMPARISONS, gamma, keys, vector, known=known)
-        probability = model.match_probability(gamma)
-        self._keep_scored("Person", pairs, gamma, probability)
-        probability = _exclusive(pairs, probability, rid_of)
-        links: list[tuple[str, str, float, list[str]]] = [(a, b, 1.0, [SAME_RESIDENT_ID]) for a, b in identity]
-        for (a, b), row, p in zip(pairs, gamma, probability, strict=True):
-            if p >= self.review:
-                links.append((a, b, float(p), _explain(model, row)))
-        return keys, links
+        return keys, self._scored_links("Person", model, pairs, gamma, rid_of, identity, SAME_RESIDENT_ID)
 
     # ------------------------------------------------------------- writing
     def _decisions(self) -> dict[tuple[str, str, str], str]:
