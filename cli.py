@@ -411,7 +411,7 @@ def ingest(
 
     backend = state.backend(create=True)
     if quarantine_dir is None:
-        quarantine_dir = str(Path(state.workspace) / "quarantine") if state.neo4j_uri is None else "liandong-quarantine"
+        quarantine_dir = _default_quarantine(state)
     mappings = [load_mapping(m, backend.schema) for m in mapping_files]
     if column_spec:
         from ingest.procurement import bid_table_mapping
@@ -798,7 +798,7 @@ def entities_clusters(state: _State, out: str, quarantine_dir: str | None) -> No
     from ingest.resolve import cluster_table
 
     if quarantine_dir is None:
-        quarantine_dir = str(Path(state.workspace) / "quarantine") if state.neo4j_uri is None else "liandong-quarantine"
+        quarantine_dir = _default_quarantine(state)
     table = cluster_table(state.backend(create=False), read_record_rows(quarantine_dir))
     table.to_csv(out, index=False, encoding="utf-8-sig")
     click.echo(f"{len(table):,} rows, {table['canonical_id'].nunique():,} entities written to {out}")
@@ -875,6 +875,12 @@ def _audit(state: _State, command: str, **fields: object) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "audit.log", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def _default_quarantine(state: _State) -> str:
+    """Where ingest writes quarantine.csv and record_rows.csv.gz unless told: the workspace's quarantine
+    folder, or ./liandong-quarantine with Neo4j."""
+    return str(Path(state.workspace) / "quarantine") if state.neo4j_uri is None else "liandong-quarantine"
 
 
 def _analyses_folder(state: _State, out: str | None) -> Path:

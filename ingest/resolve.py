@@ -358,6 +358,16 @@ def _exclusive(pairs: list[tuple[str, str]], probability: np.ndarray, holder: Ma
     return out
 
 
+def _column(frame: Any, name: str) -> list[Any]:
+    """A frame's column as a list, or blanks where no record has the property."""
+    return frame[name].tolist() if name in frame else [None] * len(frame)
+
+
+def _known_offices(backend: GraphBackend, label: str, frame: Any) -> dict[str, str]:
+    """The records whose office is known, with it."""
+    return {k: v for k, v in _record_offices(backend, label, frame).items() if v}
+
+
 def _filled(value: Any) -> bool:
     return value is not None and value == value and str(value) != ""
 
@@ -926,7 +936,9 @@ class Resolver:
         frame = pd.DataFrame(pairs, columns=["a", "b"])
         frame["probability"] = probability
         for k, comp in enumerate(self.models[label].comparisons):
-            frame[comp.name] = [comp.levels[level] for level in gamma[:, k]] if len(gamma) else []
+            # Level names from the codes, without a Python string per pair (a province has millions).
+            codes = gamma[:, k] if len(gamma) else np.zeros(0, dtype=np.int64)
+            frame[comp.name] = pd.Categorical.from_codes(codes, categories=list(comp.levels))
         self.scored[label] = frame
 
     def _announce(self, report: ResolutionReport, label: str) -> None:
@@ -995,10 +1007,9 @@ class Resolver:
         if not proposed:
             return keys, []
         frame = self.backend.nodes("Organisation")
-        column = lambda name: frame[name].tolist() if name in frame else [None] * len(frame)  # noqa: E731
-        code_of = {k: str(v) for k, v in zip(keys, column("region_code"), strict=True) if _filled(v)}
-        directory = {k for k, v in zip(keys, column("tier"), strict=True) if _filled(v)}
-        office_of = {k: v for k, v in _record_offices(self.backend, "Organisation", frame).items() if v}
+        code_of = {k: str(v) for k, v in zip(keys, _column(frame, "region_code"), strict=True) if _filled(v)}
+        directory = {k for k, v in zip(keys, _column(frame, "tier"), strict=True) if _filled(v)}
+        office_of = _known_offices(self.backend, "Organisation", frame)
         degree = _degrees(self.backend, "Organisation")
         # The strongest rule that proposed each pair says how the names agree.
         best: dict[tuple[str, str], tuple[int, list[str]]] = {}
@@ -1177,17 +1188,18 @@ class Resolver:
         keys = frame["company_id"].tolist()
         if not keys:
             return keys, []
-        column = lambda name: frame[name].tolist() if name in frame else [None] * len(frame)  # noqa: E731
         fix = _place_slip_fixer(self._provinces())
-        office_of = {k: v for k, v in _record_offices(self.backend, "Company", frame).items() if v}
-        uscc_of = {k: v for k, v in zip(keys, column("uscc"), strict=True) if _filled(v)}
+        office_of = _known_offices(self.backend, "Company", frame)
+        uscc_of = {k: v for k, v in zip(keys, _column(frame, "uscc"), strict=True) if _filled(v)}
         parts: dict[str, CompanyName] = {}
         places: dict[str, set[str]] = {}
         uscc_region: dict[str, str] = {}
         region_of: dict[str, str] = {}
-        for key, name, code in zip(keys, column("name"), column("region_code"), strict=True):
+        full: dict[str, str] = {}  # each name normalised, a slip in its place mended
+        for key, name, code in zip(keys, _column(frame, "name"), _column(frame, "region_code"), strict=True):
             written = normalise_org_name(name) if _filled(name) else ""
-            parts[key] = company_name(fix(written or key), office_of.get(key))
+            full[key] = fix(written or key)
+            parts[key] = company_name(full[key], office_of.get(key))
             found = set()
             if parts[key].place:
                 found.add(parts[key].place)
@@ -1231,10 +1243,6 @@ class Resolver:
         # A slip in the place or the legal form (宁博…, …有限责任司) leaves the core unread: whole names one
         # edit apart meet too, in blocks of names sharing their first two characters (usually the place),
         # the next two (usually the trade name), or the four before the legal form.
-        full = {
-            key: fix(normalise_org_name(name) or key) if _filled(name) else key
-            for key, name in zip(keys, column("name"), strict=True)
-        }
         by_full: dict[str, list[str]] = defaultdict(list)
         for key, name in full.items():
             by_full[name].append(key)
@@ -1337,15 +1345,14 @@ class Resolver:
         keys = people["person_id"].tolist()
         if not keys:
             return keys, []
-        column = lambda name: people[name].tolist() if name in people else [None] * len(people)  # noqa: E731
-        name_of = dict(zip(keys, column("name"), strict=True))
-        day_of = {k: str(v)[:10] for k, v in zip(keys, column("birth_date"), strict=True) if _filled(v)}
-        month_of = {k: str(v)[:7] for k, v in zip(keys, column("birth_month"), strict=True) if _filled(v)}
+        name_of = dict(zip(keys, _column(people, "name"), strict=True))
+        day_of = {k: str(v)[:10] for k, v in zip(keys, _column(people, "birth_date"), strict=True) if _filled(v)}
+        month_of = {k: str(v)[:7] for k, v in zip(keys, _column(people, "birth_month"), strict=True) if _filled(v)}
         for k, day in day_of.items():
             month_of.setdefault(k, day[:7])
-        rid_of = {k: v for k, v in zip(keys, column("resident_id_hash"), strict=True) if _filled(v)}
-        masked_of = {k: v for k, v in zip(keys, column("resident_id_masked_hash"), strict=True) if _filled(v)}
-        office_of = {k: v for k, v in _record_offices(self.backend, "Person", people).items() if v}
+        rid_of = {k: v for k, v in zip(keys, _column(people, "resident_id_hash"), strict=True) if _filled(v)}
+        masked_of = {k: v for k, v in zip(keys, _column(people, "resident_id_masked_hash"), strict=True) if _filled(v)}
+        office_of = _known_offices(self.backend, "Person", people)
         units: dict[str, set[str]] = defaultdict(set)
         firms: dict[str, set[str]] = defaultdict(set)
         for row in self.backend.relationships("SERVES_AT").itertuples():
