@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -104,9 +104,9 @@ _OFFICES = Comparison(
 PERSON_COMPARISONS = [
     Comparison(
         "姓名",
-        (_BLANK, "相同", "一字同音之差", "漏字、颠倒或三字名一字之差", "不同"),
-        m_prior=(0.92, 0.04, 0.03, 0.01),
-        u_prior=(0.8, 0.05, 0.1, 0.05),
+        (_BLANK, "相同", "一字同音之差", "漏字或相邻两字颠倒", "一字不同（非同音）", "不同"),
+        m_prior=(0.92, 0.04, 0.02, 0.01, 0.01),
+        u_prior=(0.8, 0.05, 0.05, 0.05, 0.05),
     ),
     Comparison(
         "出生日期",
@@ -129,12 +129,41 @@ PERSON_COMPARISONS = [
 ]
 
 
+# How two company names differ (after 全称相同), each where one spelling is used once (a slip is written
+# once) or both many times (two firms' names are): how often a spelling is used goes with how it differs,
+# so the two are one comparison and the model learns them jointly.
+_COMPANY_NAME_DIFFERENCES = (
+    ("字号与行业相同", 0.2, 0.35),
+    ("地名或组织形式一处写错", 0.04, 0.01),
+    ("行业用词一处写错", 0.04, 0.02),
+    ("字号一字同音之差", 0.02, 0.1),
+    ("相邻两字颠倒", 0.02, 0.04),
+    ("字号漏字或多字", 0.02, 0.31),
+    ("字号一字不同", 0.01, 0.13),
+)
+_USES = (("一方的写法只用过一次", 0.7, 0.3), ("两种写法都用过多次", 0.3, 0.7))
+
+
+def _normalised(weights: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(w / sum(weights) for w in weights)
+
+
 COMPANY_COMPARISONS = [
     Comparison(
-        "企业字号与行业",
-        (_BLANK, "全称相同", "字号与行业相同", "一字同音之差", "漏字、多字或相邻两字颠倒", "一字不同", "不同"),
-        m_prior=(0.6, 0.24, 0.08, 0.05, 0.02, 0.01),
-        u_prior=(0.05, 0.35, 0.02, 0.1, 0.33, 0.15),
+        "企业名称",
+        (
+            _BLANK,
+            "全称相同",
+            *(f"{difference}，{uses}" for difference, _, _ in _COMPANY_NAME_DIFFERENCES for uses, _, _ in _USES),
+            "不同",
+        ),
+        m_prior=_normalised((0.6, *(m * mu for _, m, _ in _COMPANY_NAME_DIFFERENCES for _, mu, _ in _USES), 0.01)),
+        u_prior=_normalised((0.05, *(u * uu for _, _, u in _COMPANY_NAME_DIFFERENCES for _, _, uu in _USES), 0.15)),
+        description=(
+            "a name's place and legal form, and the words of its trade that many firms use (医疗器械, 有限公司), "
+            "are a fixed vocabulary: a slip there leaves the firm's own name standing; a trade name one "
+            "character away is as often another firm. A slip is written once, two firms' names each many times."
+        ),
     ),
     Comparison("组织形式", (_BLANK, "相同", "不同（有限公司/股份有限公司）"), m_prior=(0.9, 0.1), u_prior=(0.7, 0.3)),
     Comparison("分支机构", (_BLANK, "相同", "不同"), m_prior=(0.99, 0.01), u_prior=(0.9, 0.1)),
@@ -145,13 +174,6 @@ COMPANY_COMPARISONS = [
         u_prior=(0.2, 0.2, 0.5, 0.1),
     ),
     _OFFICES,
-    Comparison(
-        "不同写法的使用次数",
-        (_BLANK, "一方的写法只用过一次", "两种写法都用过多次"),
-        m_prior=(0.7, 0.3),
-        u_prior=(0.3, 0.7),
-        description="where two names differ: a slip is written once, two firms' names each many times",
-    ),
 ]
 
 # Legal forms as written, longest first, and the form each is one of: 有限公司 is the short form the law
@@ -253,6 +275,64 @@ def _edit_level(a: str, b: str) -> int:
     if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
         return 3
     return 5
+
+
+_TRADE_WORD_CORES = 5  # an ending shared by this many different cores may be a word of a trade
+_TRADE_WORD_SPLIT = 0.1  # a longer ending keeping this share of a word's cores is still that word
+
+
+class _TradeWords:
+    """The words of trades (建筑工程, 医疗器械, 劳务) as this graph's company names use them, read off the
+    endings their cores share.
+
+    A core's word is its longest ending that many cores share and that loses few of them on the way from
+    two characters up: 道路工程 keeps most of the cores that end in 路工程, while 益道路工程 (a trade name's
+    last character and the word) keeps one in a hundred, so the word ends before 益.
+    """
+
+    def __init__(self, cores: Iterable[str]):
+        self.counts: Counter = Counter()
+        for core in cores:
+            self.counts.update(core[-n:] for n in range(2, min(6, len(core) - 1) + 1))
+
+    def word(self, core: str) -> str:
+        """The trade word ``core`` ends with, or '' when its ending is nobody else's."""
+        found = ""
+        for n in range(2, min(6, len(core) - 1) + 1):
+            ending, count = core[-n:], self.counts[core[-n:]]
+            if count < _TRADE_WORD_CORES or (found and count < _TRADE_WORD_SPLIT * self.counts[found]):
+                break
+            found = ending
+        return found
+
+    def slip_in_word(self, a: str, b: str) -> bool:
+        """Whether two cores one edit apart differ inside the trade word one of them ends with, and the
+        other does not end with it or another word there: a slip in a word many firms write (医疗械 for
+        医疗器械), not another trade name or another trade (医疗器材)."""
+        start = 0
+        while start < min(len(a), len(b)) and a[start] == b[start]:
+            start += 1
+        for x, y in ((a, b), (b, a)):
+            word, other = self.word(x), self.word(y)
+            # The edit is inside x's word, and no other word of y's reaches it (医疗器材 beside 医疗器械; not
+            # 科技, which is part of 教育科技, nor a slip that many firms' records happen to share, 医疗械).
+            another = (
+                other
+                and not word.endswith(other)
+                and start >= len(y) - len(other)
+                and self.counts[other] >= _TRADE_WORD_SPLIT * self.counts[word]
+            )
+            if word and start >= len(x) - len(word) and not y.endswith(word) and not another:
+                return True
+        return False
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with two adjacent characters swapped."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 def _place_level(a: set[str], b: set[str]) -> int:
@@ -374,8 +454,9 @@ def _filled(value: Any) -> bool:
 
 def _person_name_level(a: str | None, b: str | None) -> int:
     """Two personal names: 1 the same; 2 one character for another of the same pinyin (王清 / 汪清, 李勇 /
-    李永: what an input method slips to); 3 a character dropped or two swapped, or one character of a
-    three-character name mistyped, surname kept (_name_slip); 4 otherwise (陈宁 / 陈明 are two names)."""
+    李永: what an input method slips to); 3 a character dropped or two swapped; 4 one character of a
+    name of three or more for one of another sound (周华超 / 周强超: as often a brother as a slip); 5
+    otherwise (陈宁 / 陈明 are two names)."""
     if not a or not b:
         return 0
     if a == b:
@@ -385,8 +466,10 @@ def _person_name_level(a: str | None, b: str | None) -> int:
         if len(diff) == 1 and lazy_pinyin(a[diff[0]]) == lazy_pinyin(b[diff[0]]):
             return 2
         if len(a) == 2 and len(diff) == 1:
+            return 5
+        if len(diff) == 1 and _name_slip(a, b):
             return 4
-    return 3 if _name_slip(a, b) else 4
+    return 3 if _name_slip(a, b) else 5
 
 
 def _birth_level(day_a: str | None, month_a: str | None, day_b: str | None, month_b: str | None) -> int:
@@ -1214,6 +1297,7 @@ class Resolver:
         by_core: dict[tuple[str, str], list[str]] = defaultdict(list)
         for key, part in parts.items():
             by_core[(part.core, part.branch)].append(key)
+        trade_words = _TradeWords({core for core, _ in by_core})
         # A name whose front reads as a place may instead begin with a trade name that is a place's name
         # (德安建筑工程…): it meets the names whose core is all of it (南昌德安建筑工程…).
         for key, part in parts.items():
@@ -1296,16 +1380,27 @@ class Resolver:
                     pla = pla - {pa.place} if pa.place not in (uscc_region.get(a), region_of.get(a)) else pla
                 else:
                     plb = plb - {pb.place} if pb.place not in (uscc_region.get(b), region_of.get(b)) else plb
+            elif _swapped(full[a], full[b]):
+                name = 6  # two characters keyed the wrong way round, wherever they are
             elif (pa.core, pb.core) in near:
-                name = _edit_level(pa.core, pb.core) + 1
+                # Where in the core: in the words of the trade many firms use, or in the trade name.
+                if trade_words.slip_in_word(pa.core, pb.core):
+                    name = 4
+                else:
+                    name = {2: 5, 3: 6 if _swapped(pa.core, pb.core) else 7}.get(_edit_level(pa.core, pb.core), 8)
             else:
-                name = _edit_level(full[a], full[b]) + 1 if (full[a], full[b]) in near_full else 6
+                # Whole names one edit apart whose cores are not: the slip is in the place or the legal form,
+                # which one side's reading no longer finds.
+                name = 3 if (full[a], full[b]) in near_full else 9
             form = 0 if not (pa.form and pb.form) else 1 if pa.form == pb.form else 2
             branch = 1 if pa.branch == pb.branch else 2
             place = _place_level(pla, plb)
             office = _office_level(office_of.get(a), office_of.get(b))
-            use = 0 if full[a] == full[b] else 1 if min(uses[full[a]], uses[full[b]]) <= 1 else 2
-            return (name, form, branch, place, office, use)
+            if 2 <= name <= 8:  # names that differ: with how often each spelling is used
+                name = 2 * name - 2 + (0 if min(uses[full[a]], uses[full[b]]) <= 1 else 1)
+            elif name == 9:
+                name = len(COMPANY_COMPARISONS[0].levels) - 1
+            return (name, form, branch, place, office)
 
         pairs = sorted(candidates)
         gamma = np.array([vector(a, b) for a, b in pairs], dtype=np.int64).reshape(len(pairs), len(COMPANY_COMPARISONS))
@@ -1328,9 +1423,15 @@ class Resolver:
         return keys, self._scored_links("Company", model, pairs, gamma, uscc_of, identity, SAME_USCC)
 
     def _provinces(self) -> set[str]:
-        """Two-digit codes of the provinces the graph's organisations are in."""
-        codes = self.backend.nodes("Organisation")["region_code"].dropna()
-        return {str(c)[:2] for c in codes if len(str(c)) == 6}
+        """Two-digit codes of the provinces the graph's organisations and companies are in (region codes,
+        and a USCC's registration region: a registry extract alone names its province)."""
+        codes = [str(c) for c in self.backend.nodes("Organisation")["region_code"].dropna()]
+        companies = self.backend.nodes("Company")
+        codes += [str(c) for c in _column(companies, "region_code") if _filled(c)]
+        codes += [str(u)[2:8] for u in _column(companies, "uscc") if _filled(u)]
+        counts = Counter(c[:2] for c in codes if re.fullmatch(r"[1-9]\d{5}", c))
+        # A few firms registered elsewhere (out-of-province bidders) do not make their province one of ours.
+        return {p for p, n in counts.items() if n >= 0.05 * sum(counts.values())}
 
     def _people(
         self, orgs: dict[str, str], companies: dict[str, str]
@@ -1380,7 +1481,7 @@ class Resolver:
                 members = sorted(members)
                 for i, a in enumerate(members):
                     for b in members[i + 1 :]:
-                        if not slips or _person_name_level(name_of[a], name_of[b]) < 4:
+                        if not slips or _person_name_level(name_of[a], name_of[b]) < 5:
                             candidates.add((a, b))
 
         by_name: dict[str, list[str]] = defaultdict(list)

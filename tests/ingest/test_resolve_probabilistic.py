@@ -15,7 +15,7 @@ from ingest.evaluation import pairwise_scores
 from ingest.load import Ingester, read_record_rows
 from ingest.mapping import load_mapping
 from ingest.offices import generate_offices, mapping_paths
-from ingest.resolve import Resolver, cluster_table, company_name, review_table
+from ingest.resolve import Resolver, _swapped, _TradeWords, cluster_table, company_name, review_table
 
 KEY = b"test-resolve-probabilistic"
 KINDS = {"organisation": "Organisation", "person": "Person", "company": "Company"}
@@ -167,6 +167,45 @@ def test_a_trade_name_that_is_a_place_still_meets_its_prefixed_form():
     # 德安 is a county and a trade name: 德安建筑工程有限公司 is 南昌德安建筑工程有限公司 without its city.
     bare, prefixed = company_name("德安建筑工程有限公司", "360000"), company_name("南昌德安建筑工程有限公司", "360000")
     assert bare.whole == prefixed.core == "德安建筑工程"
+
+
+def _trade_words() -> _TradeWords:
+    # Cores as a registry holds them: trade names of two characters before the words of their trades.
+    trades = ["康恒", "鑫康", "达金", "成正", "宏远", "东升", "瑞源", "华蓝"]
+    words = ("医疗器械", "医疗器材", "道路工程", "水利工程", "劳务", "教育科技", "信息科技")
+    return _TradeWords([t + w for t in trades for w in words] + ["益道路工程"])
+
+
+def test_trade_words_are_the_endings_many_cores_share_and_stop_at_the_trade_name():
+    words = _trade_words()
+    assert words.word("康恒医疗器械") == "医疗器械"
+    assert words.word("康恒道路工程") == "道路工程"  # not 工程: the longer ending keeps most of its cores
+    assert words.word("康益道路工程") == "道路工程"  # 益道路工程 is one core's, not a word
+    assert words.word("康恒测绘") == ""  # an ending nobody else writes is no trade word
+
+
+@pytest.mark.parametrize(
+    "a, b, in_word",
+    [
+        ("康恒医疗器械", "康恒医疗械", True),  # a character dropped from the trade's word: a slip
+        ("康恒医疗器械", "康恒医疗器诫", True),
+        ("康恒道路工程", "康恒道路公程", True),
+        ("康恒道路工程", "康恒道路工工程", True),
+        ("康恒教育科技", "康恒教科技", True),  # 科技 is the end of 教育科技, not another word
+        ("康恒医疗器械", "康医疗器械", False),  # the trade name lost a character: maybe another firm
+        ("康恒医疗器械", "康亨医疗器械", False),
+        ("康恒医疗器械", "康恒医疗器材", False),  # two words of trades: two firms
+    ],
+)
+def test_a_slip_inside_a_trade_word_is_told_from_a_different_trade_name(a, b, in_word):
+    assert _trade_words().slip_in_word(a, b) is in_word
+    assert _trade_words().slip_in_word(b, a) is in_word
+
+
+def test_swapped_characters():
+    assert _swapped("浙江泽通道路工程有限公司", "浙泽江通道路工程有限公司")
+    assert not _swapped("浙江泽通道路工程有限公司", "浙江通泽路道工程有限公司")  # two swaps
+    assert not _swapped("景合", "景和")
 
 
 def test_every_spelling_stays_on_the_node(world):
