@@ -899,6 +899,11 @@ def _analyses_folder(state: _State, out: str | None) -> Path:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="For detectors with randomness.")
 @click.option(
+    "--fdr",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="False discovery rate for the detectors that control one (systemic-problems; default 0.05).",
+)
+@click.option(
     "--list", "list_only", is_flag=True, help="List the detectors, with what each needs from the graph, and exit."
 )
 @_secrets_option
@@ -911,6 +916,7 @@ def analyze(
     out: str | None,
     as_of: str | None,
     seed: int,
+    fdr: float | None,
     list_only: bool,
     reveal_secrets: bool,
     scope: str | None,
@@ -925,6 +931,7 @@ def analyze(
     Example:
       liandong --workspace ./ws analyze
       liandong --workspace ./ws analyze recurrence systemic-problems --as-of 2024-12-31 --out ./findings
+      liandong --workspace ./ws analyze systemic-problems --fdr 0.1
       liandong --workspace ./ws analyze --scope 330102     # one county and below
 
     A detector whose inputs the graph does not hold (a procurement-only graph
@@ -962,7 +969,7 @@ def analyze(
         click.echo(f"{result.detector:<22} {len(result):>6,} found in {seconds:6.2f} s   top: {top}")
 
     results, paths = run_and_write(
-        view, folder, chosen, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, on_result=show
+        view, folder, chosen, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, on_result=show, fdr=fdr
     )
     unplaced = len(view.unplaced) if scope else 0
     if unplaced:

@@ -95,8 +95,8 @@ def _predicted_items(name: str, result: DetectorResult, et: ExportTruth) -> set[
         return et.true_id(kind, graph_id) or graph_id
 
     dets = result.detections
-    if name == "systemic-problems":
-        return {(d.details["system"], d.details["category"]) for d in dets}
+    if name == "systemic-problems":  # the truth's patterns are cross-tier; single-tier hits are another kind
+        return {(d.details["system"], d.details["category"]) for d in dets if d.kind == "cross-tier"}
     if name == "recurrence":
         return {(w("finding", d.details["first_finding"]), w("finding", d.details["later_finding"])) for d in dets}
     if name == "conflict-of-interest":

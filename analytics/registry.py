@@ -217,7 +217,8 @@ register(
     requires=(FINDINGS,),
     columns=(
         *("subject", "kind", "score", "summary", "organisations", "findings", "system", "category", "tiers"),
-        *("p_value", "q_value", "ratio", "organisations_by_tier", "per_tier", "evidence"),
+        *("p_value", "q_value", "ratio", "units_with", "expected_units", "organisations_by_tier", "per_tier"),
+        "evidence",
     ),
 )
 register(
@@ -436,6 +437,7 @@ def run_and_write(
     seed: int = 0,
     reveal_secrets: bool = False,
     on_result: Callable[[DetectorResult], None] | None = None,
+    **params: Any,
 ) -> tuple[dict[str, DetectorResult], dict[str, dict[str, Path]]]:
     """Run detectors and write each one's files into ``folder`` as it finishes, as ``liandong analyze`` does.
 
@@ -453,6 +455,8 @@ def run_and_write(
         As for :func:`run_detectors` (``reveal_secrets`` goes to the detectors that take it).
     on_result : callable, optional
         Called with each result once its files are written (to report progress).
+    **params
+        Further keyword parameters (``fdr``), passed to the detectors that accept them.
 
     Returns
     -------
@@ -470,6 +474,7 @@ def run_and_write(
         "as_of": None if as_of is None else str(as_of).strip(),
         "seed": seed,
         "reveal_secrets": bool(reveal_secrets),
+        **{k: v for k, v in params.items() if v is not None},
     }
     paths: dict[str, dict[str, Path]] = {}
 
@@ -478,8 +483,9 @@ def run_and_write(
         if on_result is not None:
             on_result(result)
 
+    given = {k: v for k, v in params.items() if v is not None}
     results = run_detectors(
-        view, names, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, errors="keep", on_result=write
+        view, names, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, errors="keep", on_result=write, **given
     )
     return results, paths
 

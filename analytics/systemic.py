@@ -1,26 +1,32 @@
-"""Systemic problems (共性问题, 系统性问题): a category over-represented in one system at two or more tiers.
+"""Systemic problems (共性问题, 系统性问题): a category found in more of one system's units than elsewhere.
 
 The Shaoxing case is the archetype: the same bonus-payment problem across
-the supply-and-marketing system at province, city and district. The test,
-for every sector system *S* and problem category *c*:
+the supply-and-marketing system at province, city and district. The unit of
+evidence is the **organisation**, not the finding: a tour that finds one
+unit's problem five times has found one unit with the problem. For every
+sector system *S* and problem category *c*:
 
-1. **Per tier.** Among the findings at one tier (province, city, county ...),
-   is *c* more common in *S* than in the other systems of that tier? A
-   one-sided hypergeometric test (Fisher's exact test, with Lancaster's
-   mid-p, which is less conservative for small counts) against the base rate
-   of the comparable organisations: those of the same tier in other systems.
-2. **Across tiers.** "Over-represented at two or more tiers" is a partial
-   conjunction hypothesis (Benjamini & Heller 2008): its p-value, by Simes'
-   rule, is ``min over i >= u of (n - u + 1) / (i - u + 1) * p_(i)`` for the
-   ``n`` tiers' sorted p-values and ``u = min_tiers``.
-3. **Many tests.** Benjamini–Hochberg over all (system, category) pairs
-   tested, at false discovery rate ``alpha``.
+1. **Pooled across tiers.** At each tier, the units inspected there (a tour
+   inspected them, or they have findings) are split into *S*'s and the other
+   systems'; ``x_t`` of *S*'s ``n_t`` units have a finding of *c*, ``K_t`` of
+   all ``N_t``. If system labels said nothing about *c* within a tier,
+   ``x_t`` would be hypergeometric(``N_t``, ``K_t``, ``n_t``); the stratified
+   exact test (the exact conditional form of Cochran–Mantel–Haenszel) takes
+   the tail of ``sum x_t`` under the convolution of those laws. The p-value
+   is exact (no mid-p), so discreteness only makes it conservative.
+2. **Many tests.** Every (system, category) pair that can be tested goes to
+   Benjamini–Hochberg at ``fdr`` before anything that depends on counts.
+3. **Per tier.** Each tier then gets its share of *S*'s units with *c*, a
+   95% Wilson interval, the comparable share (other systems, same tier) and
+   its own exact p-value. A hit is **cross-tier** when at least
+   ``min_tiers`` tiers show it on their own (p at most ``fdr``, at least
+   ``min_orgs`` units), and **single-tier** otherwise: a separate kind,
+   reported, never dropped.
 
-A pair is tested only with minimum support: at least ``min_orgs`` distinct
-organisations with the category in the system at ``min_tiers`` tiers or
-more (below that it could not be called systemic whatever its p-value).
-Each detection lists the affected organisations per tier, the counts
-against the expected counts, and the example findings.
+What it promises: among the pairs it reports, the expected share that are
+not real differences is at most ``fdr``, when units' category presence is
+exchangeable across systems within a tier (``bench/calibration.py`` checks
+this on null worlds with findings clustered inside units).
 
 ``group_by="region"`` asks the same question of region subtrees (a city and
 the counties under it) instead of sector systems.
@@ -29,82 +35,143 @@ the counties under it) instead of sector systems.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, hypergeom
+from scipy.stats import binomtest, false_discovery_control, hypergeom
+
+from ingest.parse import region_name
 
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso
 from .graphview import GraphView
 
-__all__ = ["detect_systemic_problems", "partial_conjunction_p"]
+__all__ = ["detect_systemic_problems", "pair_tests", "stratified_exact_p"]
 
 NAME = "systemic-problems"
 TIER_ORDER = ("province", "city", "county", "township", "village")
+TIER_ZH = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇", "village": "村（社区）"}
 
 
-def partial_conjunction_p(p_values: list[float] | np.ndarray, u: int) -> float:
-    """Simes partial-conjunction p-value: evidence that at least ``u`` of the ``n`` hypotheses are false.
+def stratified_exact_p(strata: list[tuple[int, int, int, int]]) -> float:
+    """P(sum of x_t >= observed) when each stratum's x_t ~ Hypergeometric(N_t, K_t, n_t), independently.
+
+    ``strata`` holds ``(x_t, N_t, K_t, n_t)``: units with the category in the group, units, units with the
+    category, units in the group.
 
     Examples
     --------
-    >>> round(partial_conjunction_p([0.001, 0.002, 0.6], 2), 4)
-    0.004
+    >>> round(stratified_exact_p([(3, 10, 3, 3)]), 4)  # all three with it are in the group of three
+    0.0083
+    >>> stratified_exact_p([(0, 10, 3, 3)])
+    1.0
     """
-    p = np.sort(np.asarray(p_values, dtype=float))
-    n = len(p)
-    if n < u:
+    observed = sum(x for x, *_ in strata)
+    if observed <= 0:
         return 1.0
-    i = np.arange(u, n + 1)
-    return float(min(1.0, np.min((n - u + 1) / (i - u + 1) * p[i - 1])))
+    law = np.array([1.0])
+    for _, total, with_category, in_group in strata:
+        support = np.arange(0, min(with_category, in_group) + 1)
+        law = np.convolve(law, hypergeom.pmf(support, total, with_category, in_group))
+    return float(min(1.0, max(0.0, law[observed:].sum())))
 
 
-def _mid_p(k: int, total: int, with_category: int, in_group: int) -> float:
-    # P(X > k) + P(X = k) / 2 for X ~ Hypergeometric(total, with_category, in_group).
-    if k <= 0:
-        return 1.0
-    return float(
-        hypergeom.sf(k, total, with_category, in_group) + 0.5 * hypergeom.pmf(k, total, with_category, in_group)
-    )
+def pair_tests(units: pd.DataFrame, findings: pd.DataFrame) -> list[tuple[str, str, float, list[tuple]]]:
+    """The stratified exact test of every (group, category) pair on the units inspected.
+
+    Parameters
+    ----------
+    units : DataFrame
+        One row per unit inspected: ``organisation``, ``tier``, ``group``.
+    findings : DataFrame
+        ``organisation``, ``category``: what was found where (several findings of one category at one unit
+        count once).
+
+    Returns
+    -------
+    list of (group, category, p, rows)
+        ``rows`` holds ``(tier, x, N, K, n)`` per tier where the group has units: its units with the
+        category, the tier's units, the tier's units with the category, the group's units. Pairs whose
+        category is found at none of the group's tiers are not listed (their p-value would be 1).
+    """
+    units = units.dropna(subset=["tier", "group"]).drop_duplicates("organisation")
+    comparable = units.groupby("tier")["group"].nunique()
+    units = units[units["tier"].isin(comparable.index[comparable >= 2])]
+    has = findings[["organisation", "category"]].drop_duplicates().merge(units, on="organisation")
+    units_at = units.groupby("tier").size()
+    units_in = units.groupby(["tier", "group"]).size()
+    with_cat = has.groupby(["tier", "category"]).size()
+    with_cat_in = has.groupby(["group", "category", "tier"]).size()
+    tiers = sorted(units_at.index, key=lambda t: TIER_ORDER.index(t) if t in TIER_ORDER else len(TIER_ORDER))
+    pairs = []
+    for group in sorted(units["group"].unique()):
+        group_tiers = [t for t in tiers if (t, group) in units_in.index]
+        for category in sorted(has["category"].unique()):
+            rows = []
+            for tier in group_tiers:
+                x = int(with_cat_in.get((group, category, tier), 0))
+                k = int(with_cat.get((tier, category), 0))
+                rows.append((tier, x, int(units_at[tier]), k, int(units_in[(tier, group)])))
+            if not any(k for _, _, _, k, _ in rows):
+                continue
+            pairs.append((group, category, stratified_exact_p([r[1:] for r in rows]), rows))
+    return pairs
 
 
 def detect_systemic_problems(
     view: GraphView,
     *,
-    alpha: float = 0.05,
+    fdr: float = 0.05,
     min_tiers: int = 2,
     min_orgs: int = 2,
     group_by: Literal["system", "region"] = "system",
+    as_of: dt.date | str | None = None,
     before: dt.date | str | None = None,
 ) -> DetectorResult:
-    """Find problem categories over-represented in one system (or region subtree) across tiers.
+    """Find problem categories found in more of one system's (or region subtree's) units than elsewhere.
 
     Parameters
     ----------
     view : GraphView
-    alpha : float
-        False discovery rate for Benjamini–Hochberg.
+    fdr : float
+        False discovery rate for Benjamini–Hochberg over every (group, category) pair tested.
     min_tiers : int
-        Tiers at which the category must be over-represented (at least 2).
+        Tiers that must each show the excess on their own for a hit to be cross-tier (at least 2).
     min_orgs : int
-        Distinct organisations with the category, per tier, for a tier to count as support.
+        Units with the category, at a tier, for that tier to show it.
     group_by : {"system", "region"}
         Sector systems (``Organisation.system``) or region subtrees (the city part of the region code).
+    as_of : date or ISO text, optional
+        Judge on this day: findings found after it, and tours begun after it, are not seen.
     before : date or ISO text, optional
-        Use only findings dated before this day (to ask what was known then).
+        Only findings (and tours) dated strictly before this day (what was known the day before).
 
     Returns
     -------
     DetectorResult
-        One detection per significant (group, category), strongest first.
+        One detection per significant (group, category), strongest first; ``kind`` is
+        ``cross-tier`` or ``single-tier``.
     """
     if min_tiers < 2:
         raise DetectorError("min_tiers must be at least 2: a problem at one tier is not a cross-tier pattern")
-    if not 0 < alpha < 1:
-        raise DetectorError("alpha is a false discovery rate between 0 and 1, e.g. 0.05")
+    if not 0 < fdr < 1:
+        raise DetectorError("fdr is a false discovery rate between 0 and 1, e.g. 0.05")
     if group_by not in ("system", "region"):
         raise DetectorError('group_by is "system" or "region"')
+    limits = []
+    for value, strict in ((as_of, False), (before, True)):
+        if value is not None:
+            try:
+                limits.append((pd.Timestamp(value), strict))
+            except ValueError as exc:
+                raise DetectorError(f"{value!r} is not a date; write it as 2024-12-31") from exc
+
+    def seen(dates: pd.Series) -> pd.Series:
+        keep = pd.Series(True, index=dates.index)
+        for day, strict in limits:
+            keep &= (dates < day) if strict else (dates <= day)
+        return keep
+
     orgs = view.organisations[["name", "tier", "system", "region_code"]].copy()
     if group_by == "region":
         codes = orgs["region_code"].astype("string")
@@ -113,49 +180,31 @@ def detect_systemic_problems(
     else:
         orgs["group"] = orgs["system"]
     findings = view.findings.dropna(subset=["organisation", "category"])
-    if before is not None:
-        findings = findings[findings["found_date"] < pd.Timestamp(before)]
+    findings = findings[seen(pd.to_datetime(findings["found_date"]))] if limits else findings
     f = findings.merge(orgs[["tier", "group"]], left_on="organisation", right_index=True, how="inner")
-    f = f.dropna(subset=["tier"])
-    tests: list[dict] = []
-    for tier, at_tier in f.groupby("tier", sort=False):
-        grouped = at_tier.dropna(subset=["group"])
-        if grouped["group"].nunique() < 2:
-            continue  # no comparable organisations at this tier
-        counts = grouped.groupby(["group", "category"]).size()
-        org_counts = grouped.groupby(["group", "category"])["organisation"].nunique()
-        per_group = grouped.groupby("group").size()
-        per_category = grouped.groupby("category").size()
-        total = len(grouped)
-        for (group, category), k in counts.items():
-            n_group, n_cat = int(per_group[group]), int(per_category[category])
-            tests.append(
-                {
-                    "group": group,
-                    "category": category,
-                    "tier": tier,
-                    "k": int(k),
-                    # At the rate of the comparable organisations: the same tier, other groups.
-                    "expected": n_group * (n_cat - int(k)) / max(total - n_group, 1),
-                    "orgs": int(org_counts[(group, category)]),
-                    "findings_in_group": n_group,
-                    "p": _mid_p(int(k), total, n_cat, n_group),
-                }
-            )
-    table = pd.DataFrame(tests)
-    stats = {"findings": len(findings), "findings_with_tier_and_group": int(f["group"].notna().sum())}
-    params = {"alpha": alpha, "min_tiers": min_tiers, "min_orgs": min_orgs, "group_by": group_by, "before": iso(before)}
-    if table.empty:
-        return DetectorResult(NAME, [], params=params, stats={**stats, "pairs_tested": 0})
-    # Tiers where the group has findings but none of this category count too (their p-value is 1).
-    tiers_of_group = f.dropna(subset=["group"]).groupby("group")["tier"].agg(lambda s: sorted(set(s)))
-    pairs = []
-    for (group, category), rows in table.groupby(["group", "category"], sort=True):
-        if int((rows["orgs"] >= min_orgs).sum()) < min_tiers:
-            continue
-        p_by_tier = dict(zip(rows["tier"], rows["p"], strict=True))
-        ps = [p_by_tier.get(t, 1.0) for t in tiers_of_group[group]]
-        pairs.append((group, category, partial_conjunction_p(ps, min_tiers), rows))
+    f = f.dropna(subset=["tier", "group"])
+    # The units inspected: those a tour (begun by the day judged) inspected, and those with findings.
+    units = set(f["organisation"])
+    inspected = view.inspected
+    if len(inspected):
+        tours = view.tours.set_index("tour")["start_date"] if len(view.tours) else pd.Series(dtype="datetime64[ns]")
+        started = pd.to_datetime(inspected["tour"].map(tours))
+        keep = seen(started) | started.isna() if limits else pd.Series(True, index=inspected.index)
+        units |= set(inspected.loc[keep, "organisation"])
+    population = orgs.loc[orgs.index.isin(units)].dropna(subset=["tier", "group"])
+    stats = {"findings": len(findings), "findings_with_tier_and_group": len(f), "units": len(population)}
+    params = {
+        "fdr": fdr,
+        "min_tiers": min_tiers,
+        "min_orgs": min_orgs,
+        "group_by": group_by,
+        "as_of": iso(as_of),
+        "before": iso(before),
+    }
+    comparable = population.groupby("tier")["group"].nunique()
+    tiers = [t for t in comparable.index if comparable[t] >= 2]  # a tier of one group compares with nothing
+    f = f[f["tier"].isin(tiers)]
+    pairs = pair_tests(population.rename_axis("organisation").reset_index(), f[["organisation", "category"]])
     stats["pairs_tested"] = len(pairs)
     if not pairs:
         return DetectorResult(NAME, [], params=params, stats=stats)
@@ -163,65 +212,114 @@ def detect_systemic_problems(
     detections = []
     by_org_cat = f.groupby(["organisation", "category"])
     for (group, category, p, rows), q_value in zip(pairs, q, strict=True):
-        if q_value > alpha:
+        if q_value > fdr:
             continue
-        rows = rows.assign(order=rows["tier"].map({t: i for i, t in enumerate(TIER_ORDER)})).sort_values("order")
-        over = rows[(rows["p"] <= alpha) & (rows["orgs"] >= min_orgs)]
-        hit = f[(f["group"] == group) & (f["category"] == category)]
-        affected = {tier: tuple(sorted(hit.loc[hit["tier"] == tier, "organisation"].unique())) for tier in over["tier"]}
-        evidence = [
-            Evidence(
-                f"over-represented at {r.tier} tier",
-                "Screen",
-                f"{group}|{category}|{r.tier}",
-                f"{r.k} findings where {r.expected:.1f} expected from comparable organisations "
-                f"({r.orgs} organisations; mid-p {r.p:.2g})",
-            )
-            for r in over.itertuples(index=False)
-        ]
-        for tier, org_ids in affected.items():
-            for org in org_ids[:3]:
-                example = by_org_cat.get_group((org, category)).sort_values("found_date").iloc[0]
-                evidence.append(
-                    Evidence(
-                        f"example at {tier} tier",
-                        "Finding",
-                        example["finding"],
-                        str(
-                            example.get("description")
-                            or f"{view.name_of('Organisation', org)}: {view.category_name(category)}"
-                        ),
-                        iso(example["found_date"]),
-                    )
-                )
-        ratio = float(over["k"].sum() / max(over["expected"].sum(), 1e-9)) if len(over) else 0.0
         detections.append(
-            Detection(
-                detector=NAME,
-                kind=f"systemic-by-{group_by}",
-                subject=f"{group}|{category}",
-                score=round(float(-np.log10(max(q_value, 1e-300))), 3),
-                summary=f"{view.category_name(category)} over-represented in "
-                f"{view.system_name(group) if group_by == 'system' else group} at {len(over)} tiers "
-                f"({', '.join(over['tier'])}): {int(over['k'].sum())} findings, {ratio:.1f}x the comparable rate",
-                where={
-                    "organisations": tuple(sorted({o for ids in affected.values() for o in ids})),
-                    "findings": tuple(sorted(hit.loc[hit["tier"].isin(list(affected)), "finding"])),
-                },
-                evidence=tuple(evidence),
-                details={
-                    group_by: group,
-                    "category": category,
-                    "tiers": list(over["tier"]),
-                    "p_value": float(p),
-                    "q_value": float(q_value),
-                    "ratio": round(ratio, 3),
-                    "organisations_by_tier": {t: list(ids) for t, ids in affected.items()},
-                    "per_tier": {
-                        r.tier: {"findings": r.k, "expected": round(r.expected, 2), "organisations": r.orgs, "p": r.p}
-                        for r in rows.itertuples(index=False)
-                    },
-                },
+            _detection(
+                view, f, by_org_cat, group_by, group, category, p, float(q_value), rows, fdr, min_tiers, min_orgs
             )
         )
+    detections.sort(key=lambda d: (-d.score, d.subject))
     return DetectorResult(NAME, detections, params=params, stats=stats)
+
+
+def _detection(
+    view: GraphView,
+    f: pd.DataFrame,
+    by_org_cat: Any,
+    group_by: str,
+    group: str,
+    category: str,
+    p: float,
+    q_value: float,
+    rows: list[tuple],
+    fdr: float,
+    min_tiers: int,
+    min_orgs: int,
+) -> Detection:
+    """One hit: per tier its share with a 95% Wilson interval, the comparable share and its own p-value;
+    cross-tier when ``min_tiers`` tiers show it on their own, single-tier otherwise."""
+    rows = sorted(rows, key=lambda r: TIER_ORDER.index(r[0]) if r[0] in TIER_ORDER else len(TIER_ORDER))
+    per_tier = {}
+    showing = []
+    for tier, x, total, k, n in rows:
+        others = total - n
+        expected = n * (k - x) / others if others else 0.0
+        low, high = binomtest(x, n).proportion_ci(method="wilson") if n else (0.0, 1.0)
+        tier_p = float(hypergeom.sf(x - 1, total, k, n)) if x > 0 else 1.0
+        per_tier[tier] = {
+            "units": n,
+            "units_with": x,
+            "share": round(x / n, 4) if n else 0.0,
+            "share_ci": [round(float(low), 4), round(float(high), 4)],
+            "comparable_share": round((k - x) / others, 4) if others else None,
+            "expected": round(expected, 2),
+            "p": tier_p,
+        }
+        if tier_p <= fdr and x >= min_orgs:
+            showing.append(tier)
+    kind = "cross-tier" if len(showing) >= min_tiers else "single-tier"
+    hit = f[(f["group"] == group) & (f["category"] == category)]
+    affected = {
+        tier: tuple(sorted(hit.loc[hit["tier"] == tier, "organisation"].unique()))
+        for tier, *_ in rows
+        if (hit["tier"] == tier).any()
+    }
+    observed = sum(r[1] for r in rows)
+    expected = sum(v["expected"] for v in per_tier.values())
+    ratio = observed / expected if expected > 0 else float("inf")
+    group_name = view.system_name(group) if group_by == "system" else (region_name(group) or group)
+    category_name = view.category_name(category)
+    evidence = [
+        Evidence(
+            f"{TIER_ZH.get(tier, tier)}：{v['units_with']}/{v['units']}个单位有此问题",
+            "Screen",
+            f"{group}|{category}|{tier}",
+            f"占{v['share']:.0%}（95%区间 {v['share_ci'][0]:.0%}–{v['share_ci'][1]:.0%}），"
+            f"其他系统同级单位占{(v['comparable_share'] or 0):.0%}；本级 p={v['p']:.2g}",
+        )
+        for tier, v in per_tier.items()
+        if v["units"]
+    ]
+    for tier, org_ids in affected.items():
+        for org in org_ids[:3]:
+            example = by_org_cat.get_group((org, category)).sort_values("found_date").iloc[0]
+            evidence.append(
+                Evidence(
+                    f"{TIER_ZH.get(tier, tier)}例",
+                    "Finding",
+                    example["finding"],
+                    str(example.get("description") or f"{view.name_of('Organisation', org)}：{category_name}"),
+                    iso(example["found_date"]),
+                )
+            )
+    tiers_zh = "、".join(TIER_ZH.get(t, t) for t in (showing or [max(per_tier, key=lambda t: per_tier[t]["share"])]))
+    where_text = "跨层级" if kind == "cross-tier" else "单一层级"
+    summary = (
+        f"{group_name}{where_text}共性问题：{category_name}（{tiers_zh}），"
+        f"{observed}个单位有此问题，同级其他系统比例下预计{expected:.1f}个（{ratio:.1f}倍）；q={q_value:.2g}"
+    )
+    return Detection(
+        detector=NAME,
+        kind=kind,
+        subject=f"{group}|{category}",
+        score=round(float(-np.log10(max(q_value, 1e-300))), 3),
+        summary=summary,
+        where={
+            "organisations": tuple(sorted({o for ids in affected.values() for o in ids})),
+            "findings": tuple(sorted(hit["finding"])),
+        },
+        evidence=tuple(evidence),
+        details={
+            group_by: group,
+            "category": category,
+            "tiers": showing,
+            "p_value": float(p),
+            "q_value": q_value,
+            "ratio": round(ratio, 3) if np.isfinite(ratio) else None,
+            "units_with": observed,
+            "expected_units": round(expected, 2),
+            "organisations_by_tier": {t: list(ids) for t, ids in affected.items()},
+            "per_tier": per_tier,
+        },
+    )
