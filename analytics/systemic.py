@@ -18,10 +18,15 @@ sector system *S* and problem category *c*:
    Benjamini–Hochberg at ``fdr`` before anything that depends on counts.
 3. **Per tier.** Each tier then gets its share of *S*'s units with *c*, a
    95% Wilson interval, the comparable share (other systems, same tier) and
-   its own exact p-value. A hit is **cross-tier** when at least
-   ``min_tiers`` tiers show it on their own (p at most ``fdr``, at least
-   ``min_orgs`` units), and **single-tier** otherwise: a separate kind,
-   reported, never dropped.
+   its own exact p-value. A tier shows the hit when at least ``min_orgs``
+   units there have it and the interval lies above the comparable share. A
+   hit is **cross-tier** when at least ``min_tiers`` tiers show it, and
+   **single-tier** otherwise: a separate kind, reported, never dropped.
+
+Discrete tests cannot all reach small p-values: a system with two units at
+a tier can never be significant among hundreds of pairs. Benjamini–Hochberg
+runs with Tarone's screen (Gilbert 2005): pairs whose smallest reachable
+p-value (from the margins alone) could never be rejected leave the family.
 
 What it promises: among the pairs it reports, the expected share that are
 not real differences is at most ``fdr``, when units' category presence is
@@ -46,7 +51,7 @@ from ingest.parse import region_name
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso
 from .graphview import GraphView
 
-__all__ = ["detect_systemic_problems", "pair_tests", "stratified_exact_p"]
+__all__ = ["detect_systemic_problems", "discrete_bh", "pair_tests", "smallest_p", "stratified_exact_p", "tarone_family"]
 
 NAME = "systemic-problems"
 TIER_ORDER = ("province", "city", "county", "township", "village")
@@ -116,6 +121,43 @@ def pair_tests(units: pd.DataFrame, findings: pd.DataFrame) -> list[tuple[str, s
                 continue
             pairs.append((group, category, stratified_exact_p([r[1:] for r in rows]), rows))
     return pairs
+
+
+def smallest_p(rows: list[tuple]) -> float:
+    """The smallest p-value a pair could reach with its margins: every unit that could have the category
+    is in the group, at every tier. It depends on the margins alone, not on the group's own count."""
+    return float(np.prod([hypergeom.pmf(min(k, n), total, k, n) for _, _, total, k, n in rows]))
+
+
+def tarone_family(smallest: list[float] | np.ndarray, fdr: float) -> np.ndarray:
+    """Which tests stay in the family: those whose smallest reachable p-value is at most ``fdr / k``, for
+    the smallest ``k`` at which no more than ``k`` tests are left (Tarone 1990)."""
+    low = np.asarray(smallest, dtype=float)
+    if not len(low):
+        return np.zeros(0, dtype=bool)
+    k = next(k for k in range(1, len(low) + 1) if int((low <= fdr / k).sum()) <= k)
+    return low <= fdr / k
+
+
+def discrete_bh(p_values: list[float], smallest: list[float], fdr: float) -> np.ndarray:
+    """Benjamini–Hochberg for discrete tests, with Tarone's screen (Gilbert 2005): a test whose smallest
+    reachable p-value is above ``fdr / k`` can never be rejected among ``k`` tests, so it is left out of
+    the family (its q-value is 1); ``k`` is the smallest count for which at most ``k`` tests could be.
+    The screen reads the margins only, so it keeps the false-discovery rate.
+
+    Examples
+    --------
+    >>> discrete_bh([0.001, 0.5, 0.6], [0.0001, 0.2, 0.3], 0.05).round(3).tolist()
+    [0.001, 1.0, 1.0]
+    """
+    p, low = np.asarray(p_values, dtype=float), np.asarray(smallest, dtype=float)
+    q = np.ones(len(p))
+    if not len(p):
+        return q
+    testable = tarone_family(low, fdr)
+    if testable.any():
+        q[testable] = false_discovery_control(p[testable], method="bh")
+    return q
 
 
 def detect_systemic_problems(
@@ -208,7 +250,9 @@ def detect_systemic_problems(
     stats["pairs_tested"] = len(pairs)
     if not pairs:
         return DetectorResult(NAME, [], params=params, stats=stats)
-    q = false_discovery_control([p for _, _, p, _ in pairs], method="bh")
+    smallest = [smallest_p(rows) for *_, rows in pairs]
+    q = discrete_bh([p for _, _, p, _ in pairs], smallest, fdr)
+    stats["pairs_testable"] = int(tarone_family(smallest, fdr).sum())
     detections = []
     by_org_cat = f.groupby(["organisation", "category"])
     for (group, category, p, rows), q_value in zip(pairs, q, strict=True):
@@ -256,7 +300,9 @@ def _detection(
             "expected": round(expected, 2),
             "p": tier_p,
         }
-        if tier_p <= fdr and x >= min_orgs:
+        # A tier shows it when its own interval lies above the comparable share (the pooled test has
+        # already decided that there is a hit; this says where).
+        if x >= min_orgs and others and low > (k - x) / others:
             showing.append(tier)
     kind = "cross-tier" if len(showing) >= min_tiers else "single-tier"
     hit = f[(f["group"] == group) & (f["category"] == category)]
