@@ -104,9 +104,9 @@ _OFFICES = Comparison(
 PERSON_COMPARISONS = [
     Comparison(
         "姓名",
-        (_BLANK, "相同", "一字同音之差", "漏字或相邻两字颠倒", "一字不同（非同音）", "不同"),
-        m_prior=(0.92, 0.04, 0.02, 0.01, 0.01),
-        u_prior=(0.8, 0.05, 0.05, 0.05, 0.05),
+        (_BLANK, "相同", "一字同音之差", "漏字、颠倒或三字名一字之差", "不同"),
+        m_prior=(0.92, 0.04, 0.03, 0.01),
+        u_prior=(0.8, 0.05, 0.1, 0.05),
     ),
     Comparison(
         "出生日期",
@@ -454,9 +454,8 @@ def _filled(value: Any) -> bool:
 
 def _person_name_level(a: str | None, b: str | None) -> int:
     """Two personal names: 1 the same; 2 one character for another of the same pinyin (王清 / 汪清, 李勇 /
-    李永: what an input method slips to); 3 a character dropped or two swapped; 4 one character of a
-    name of three or more for one of another sound (周华超 / 周强超: as often a brother as a slip); 5
-    otherwise (陈宁 / 陈明 are two names)."""
+    李永: what an input method slips to); 3 a character dropped or two swapped, or one character of a
+    three-character name mistyped, surname kept (_name_slip); 4 otherwise (陈宁 / 陈明 are two names)."""
     if not a or not b:
         return 0
     if a == b:
@@ -466,10 +465,8 @@ def _person_name_level(a: str | None, b: str | None) -> int:
         if len(diff) == 1 and lazy_pinyin(a[diff[0]]) == lazy_pinyin(b[diff[0]]):
             return 2
         if len(a) == 2 and len(diff) == 1:
-            return 5
-        if len(diff) == 1 and _name_slip(a, b):
             return 4
-    return 3 if _name_slip(a, b) else 5
+    return 3 if _name_slip(a, b) else 4
 
 
 def _birth_level(day_a: str | None, month_a: str | None, day_b: str | None, month_b: str | None) -> int:
@@ -1481,7 +1478,7 @@ class Resolver:
                 members = sorted(members)
                 for i, a in enumerate(members):
                     for b in members[i + 1 :]:
-                        if not slips or _person_name_level(name_of[a], name_of[b]) < 5:
+                        if not slips or _person_name_level(name_of[a], name_of[b]) < 4:
                             candidates.add((a, b))
 
         by_name: dict[str, list[str]] = defaultdict(list)
