@@ -39,6 +39,7 @@ from .inspector_ties import detect_inspector_ties
 from .overdue_transfers import detect_overdue_transfers
 from .profiles import detect_profiles
 from .recurrence import detect_recurrence
+from .surges import detect_surges
 from .systemic import detect_systemic_problems
 from .targets import detect_targets
 
@@ -230,6 +231,16 @@ register(
         *("subject", "kind", "score", "summary", "organisations", "findings", "rectifications", "category"),
         *("organisation", "first_finding", "rectification", "reported", "later_finding", "found", "days_after"),
         *("verified", "successor", "evidence"),
+    ),
+)
+register(
+    "surges",
+    "异常激增 findings rising far beyond a region's own past",
+    detect_surges,
+    requires=(FINDINGS,),
+    columns=(
+        *("subject", "kind", "score", "summary", "organisations", "findings", "region_code", "system", "period"),
+        *("observed", "expected", "ratio", "phi", "p_value", "q_value", "history", "evidence"),
     ),
 )
 register(

@@ -15,8 +15,10 @@ with probability ``effect`` at every tier; the share of worlds where that (syste
 and found cross-tier, by effect and units per system per tier. False discoveries in those worlds are
 counted too.
 
-    python bench/calibration.py --worlds 200            # about a minute
-    python bench/calibration.py --worlds 200 --json bench/results/calibration_systemic.json
+    python bench/calibration.py --worlds 100 --json bench/results/calibration.json    # about 5 minutes
+
+Surges get the same treatment: null worlds where every region follows the province's trend with
+overdispersed counts, and worlds with one region's count multiplied from one year on.
 
 The detector's own path (``detect_systemic_problems``) calls the same ``pair_tests`` and BH; the
 tests run a fast version of the null check and the detector on graphs on both backends.
@@ -86,6 +88,78 @@ def hits(units: pd.DataFrame, found: pd.DataFrame, fdr: float) -> list[tuple[str
     return out
 
 
+def surge_counts(
+    rng: np.random.Generator, regions: int, phi: float, periods: int = 8, surge: float = 1.0, at: int = 5
+) -> pd.DataFrame:
+    """Counts per region and period: each region its own level, all following one trend (0.9x to 1.5x a
+    period), negative binomial with variance ``phi`` times the mean; region r0 multiplied by ``surge`` from
+    period ``at`` on (it stays high)."""
+    level = rng.lognormal(np.log(15), 0.6, regions)
+    trend = np.cumprod(np.r_[1.0, rng.uniform(0.9, 1.5, periods - 1)])
+    mean = level[:, None] * trend[None, :]
+    mean[0, at:] *= surge
+    counts = rng.poisson(mean) if phi <= 1 else rng.negative_binomial(mean / (phi - 1), 1 / phi)
+    return pd.DataFrame(
+        counts, index=[f"r{i}" for i in range(regions)], columns=[str(2015 + t) for t in range(periods)]
+    )
+
+
+def surges(worlds: int, fdr: float) -> dict:
+    from scipy.stats import false_discovery_control
+
+    from analytics.surges import surge_tests
+
+    out: dict = {"null": [], "power": []}
+    print("\nSurges: null worlds (every region on the province's trend; 8 years; window 3):")
+    print(f"  {'phi':>4} {'regions':>7} {'tests':>6} {'worlds with a hit':>18} {'share of p<=0.05':>17}")
+    for phi in (1.0, 2.0, 4.0):
+        for regions in (11, 30, 100):
+            rng = np.random.default_rng(int(phi * 1000) + regions)
+            any_hit, small, tests = 0, 0, 0
+            for _ in range(worlds):
+                t = surge_tests(surge_counts(rng, regions, phi))
+                tests += len(t)
+                small += int((t["p"] <= 0.05).sum())
+                any_hit += bool(len(t) and (false_discovery_control(t["p"].to_numpy(), method="bh") <= fdr).any())
+            row = {
+                "phi": phi,
+                "regions": regions,
+                "tests": tests / worlds,
+                "worlds_with_hit": any_hit / worlds,
+                "share_p_below_005": small / max(tests, 1),
+            }
+            out["null"].append(row)
+            print(
+                f"  {phi:>4} {regions:>7} {tests / worlds:>6.0f} {row['worlds_with_hit']:>18.3f} "
+                f"{row['share_p_below_005']:>17.4f}"
+            )
+    print("\nSurges: power (phi 2; region r0 multiplied from year 6 of 8 and staying there; share of worlds")
+    print("where r0 is found in year 6 / in year 7 or 8 too; FDR: mean over worlds of false / hits):")
+    print(f"  {'surge':>5} {'regions':>7} {'found':>6} {'again later':>11} {'FDR':>6}")
+    for surge in (1.5, 2.0, 3.0):
+        for regions in (30, 100):
+            rng = np.random.default_rng(int(surge * 10) + regions)
+            found, later, fdp = 0, 0, 0.0
+            for _ in range(worlds):
+                t = surge_tests(surge_counts(rng, regions, 2.0, surge=surge))
+                q = false_discovery_control(t["p"].to_numpy(), method="bh")
+                hits = t[q <= fdr]
+                true = hits[(hits["group"] == "r0") & (hits["period"] == "2020")]
+                found += bool(len(true))
+                later += bool(len(hits[(hits["group"] == "r0") & (hits["period"] > "2020")]))
+                fdp += (len(hits) - len(true)) / max(len(hits), 1)
+            row = {
+                "surge": surge,
+                "regions": regions,
+                "found": found / worlds,
+                "found_later": later / worlds,
+                "fdr": fdp / worlds,
+            }
+            out["power"].append(row)
+            print(f"  {surge:>5} {regions:>7} {row['found']:>6.2f} {row['found_later']:>11.2f} {row['fdr']:>6.3f}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", type=int, default=200)
@@ -151,6 +225,7 @@ def main() -> None:
                 f"  {effect:>6} {n:>10} {row['found']:>6.2f} {row['cross_tier']:>10.2f} "
                 f"{false_hits:>5}/{all_hits:<5} {row['fdr']:>8.3f}"
             )
+    out["surges"] = surges(args.worlds, args.fdr)
     out["seconds"] = round(time.perf_counter() - started, 1)
     print(f"\n{out['seconds']} s")
     if args.json:

@@ -66,6 +66,7 @@ SKIPPED: dict[str, frozenset[str]] = {
     "teams": frozenset(
         {
             "systemic-problems",
+            "surges",
             "recurrence",
             "bid-rings",
             "conflict-of-interest",
@@ -75,11 +76,20 @@ SKIPPED: dict[str, frozenset[str]] = {
         }
     ),
     "leads": frozenset(
-        {"systemic-problems", "recurrence", "bid-rings", "conflict-of-interest", "overdue-transfers", "inspector-ties"}
+        {
+            "systemic-problems",
+            "surges",
+            "recurrence",
+            "bid-rings",
+            "conflict-of-interest",
+            "overdue-transfers",
+            "inspector-ties",
+        }
     ),
     "transfers": frozenset(
         {
             "systemic-problems",
+            "surges",
             "recurrence",
             "bid-rings",
             "conflict-of-interest",
@@ -91,6 +101,7 @@ SKIPPED: dict[str, frozenset[str]] = {
     "bids": frozenset(
         {
             "systemic-problems",
+            "surges",
             "recurrence",
             "conflict-of-interest",
             "duplicate-leads",
