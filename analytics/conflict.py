@@ -5,24 +5,70 @@ from ``start_date`` to ``end_date``); that organisation issues a tender
 (``ISSUED``); a company bids on it (``BID_ON``) while the cadre is serving
 there on the tender's announcement date; and the company is run or owned
 (``OFFICER_OF`` / ``SHAREHOLDER_OF``) by the cadre, or by a relative the
-cadre declared (``RELATIVE_OF``, from the personal-matters reports). A won
-tender scores higher than a lost bid, a cadre's own firm higher than a
-relative's, and a leading post higher than others.
+cadre declared (``RELATIVE_OF``, from the personal-matters reports), with
+that role held on the announcement date too (a role's ``start_date`` and
+``end_date``; a role without dates is taken as held, and the evidence says
+its dates are unknown). A won tender scores higher than a lost bid, a
+cadre's own firm higher than a relative's, and a leading post (one matching
+the patterns of ``analytics/data/leading_posts.yaml``: 党组书记、局长、院长 …,
+not their deputies) higher than others. ``as_of`` sees no tender announced,
+post begun or role begun after it.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import datetime as dt
+import functools
+import os
+import re
+from pathlib import Path
 
-from .base import Detection, DetectorResult, Evidence, iso
+import pandas as pd
+import yaml
+
+from .base import Detection, DetectorError, DetectorResult, Evidence, iso
 from .graphview import GraphView
 
-__all__ = ["detect_conflicts"]
+__all__ = ["detect_conflicts", "is_leading_post"]
 
 NAME = "conflict-of-interest"
+LEADING_POSTS_ENV = "LIANDONG_LEADING_POSTS"
+_SHIPPED_POSTS = Path(__file__).parent / "data" / "leading_posts.yaml"
 
 
-def detect_conflicts(view: GraphView, *, reveal_secrets: bool = False) -> DetectorResult:
+@functools.lru_cache(maxsize=8)
+def _leading_patterns(extra: str | None) -> re.Pattern[str]:
+    patterns: list[str] = []
+    for path in [_SHIPPED_POSTS, *([Path(extra)] if extra else [])]:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            patterns += [str(p) for p in loaded.get("patterns", [])]
+        except (OSError, yaml.YAMLError, AttributeError) as exc:
+            raise DetectorError(
+                f"{path}: cannot read the leading posts ({exc}); it holds 'patterns:', a list of regular expressions"
+            ) from exc
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error as exc:
+        raise DetectorError(f"a leading-post pattern is not a regular expression: {exc}") from exc
+
+
+def is_leading_post(title: object) -> bool:
+    """Whether a post title as written names a head of a unit (党组书记、局长 yes; 副局长 no).
+
+    Examples
+    --------
+    >>> [is_leading_post(t) for t in ("党组书记、局长", "副局长", "办公室主任", "科员")]
+    [True, False, True, False]
+    """
+    if not isinstance(title, str) or not title:
+        return False
+    return bool(_leading_patterns(os.environ.get(LEADING_POSTS_ENV)).search(title))
+
+
+def detect_conflicts(
+    view: GraphView, *, reveal_secrets: bool = False, as_of: dt.date | str | None = None
+) -> DetectorResult:
     """Find cadres serving at a buyer while a firm tied to them (or a declared relative) bid there.
 
     Parameters
@@ -31,6 +77,8 @@ def detect_conflicts(view: GraphView, *, reveal_secrets: bool = False) -> Detect
     reveal_secrets : bool
         Say how the relative is related (spouse, child …). The relation comes from personal-matters
         reports, which are secret: by default the output says only "declared relative".
+    as_of : date or ISO text, optional
+        Judge on this day: tenders announced, posts begun and company roles begun after it are not seen.
 
     Returns
     -------
@@ -38,16 +86,34 @@ def detect_conflicts(view: GraphView, *, reveal_secrets: bool = False) -> Detect
         One detection per (cadre, company, tender); ``where`` holds cadre,
         relative (if any), company, tender and buyer organisation.
     """
+    day = None
+    if as_of is not None:
+        try:
+            day = pd.Timestamp(as_of)
+        except ValueError as exc:
+            raise DetectorError(f"as_of {as_of!r} is not a date; write it as 2024-12-31") from exc
     tenders = view.tenders.dropna(subset=["buyer", "announced"])
+    if day is not None:
+        tenders = tenders[tenders["announced"] <= day]
     bids = view.bids.merge(tenders[["tender", "buyer", "announced", "title", "budget"]], on="tender", how="inner")
-    roles = view.company_roles
+    roles = view.company_roles.rename(columns={"start_date": "role_start", "end_date": "role_end"})
+    if day is not None:
+        roles = roles[roles["role_start"].isna() | (roles["role_start"] <= day)]
     # Who is tied to each company: the person themself, and every cadre who declared them a relative.
     direct = roles.assign(cadre=roles["person"], relation="self")
     rel = view.relatives.rename(columns={"person": "cadre", "relative": "person"})
     via_relative = roles.merge(rel, on="person", how="inner")
-    ties = pd.concat([direct, via_relative], ignore_index=True)[["cadre", "person", "relation", "role", "company"]]
+    columns = ["cadre", "person", "relation", "role", "company", "role_start", "role_end"]
+    ties = pd.concat([direct, via_relative], ignore_index=True)[columns]
     paths = bids.merge(ties, on="company", how="inner")
+    # The tie held when the tender was announced (a role without dates is taken as held).
+    held = (paths["role_start"].isna() | (paths["role_start"] <= paths["announced"])) & (
+        paths["role_end"].isna() | (paths["announced"] <= paths["role_end"])
+    )
+    paths = paths[held]
     posts = view.posts.dropna(subset=["start_date"])
+    if day is not None:
+        posts = posts[posts["start_date"] <= day]
     paths = paths.merge(
         posts.rename(columns={"person": "cadre", "organisation": "buyer"}), on=["cadre", "buyer"], how="inner"
     )
@@ -61,7 +127,7 @@ def detect_conflicts(view: GraphView, *, reveal_secrets: bool = False) -> Detect
         best = group.assign(_own=group["relation"].ne("self")).sort_values(["_own", "role"]).iloc[0]
         won = bool(best["won"])
         own = best["relation"] == "self"
-        leading = str(best.get("post") or "") in {"书记", "主任", "局长", "院长", "校长", "主席", "社长", "董事长"}
+        leading = is_leading_post(best.get("post"))
         score = round(1.0 + 1.0 * won + 0.5 * own + 0.25 * leading, 3)
         cadre_name = view.name_of("Person", cadre)
         via = best["person"]
@@ -82,7 +148,14 @@ def detect_conflicts(view: GraphView, *, reveal_secrets: bool = False) -> Detect
         if not own:
             evidence.append(Evidence("declared relative", "Person", via, f"{via_name} ({relation})"))
         evidence += [
-            Evidence("role in the company", "Company", company, f"{via_name} is {best['role']} of {company_name}"),
+            Evidence(
+                "role in the company",
+                "Company",
+                company,
+                f"{via_name} is {best['role']} of {company_name}"
+                + ("" if pd.notna(best["role_start"]) else " (dates of the role unknown)"),
+                iso(best["role_start"]) if pd.notna(best["role_start"]) else None,
+            ),
             Evidence(
                 "tender issued by the cadre's organisation",
                 "Tender",
@@ -125,12 +198,15 @@ def detect_conflicts(view: GraphView, *, reveal_secrets: bool = False) -> Detect
                     "buyer": best["buyer"],
                     "announced": iso(best["announced"]),
                     "won": won,
+                    "leading_post": leading,
+                    "role_start": iso(best["role_start"]) if pd.notna(best["role_start"]) else None,
+                    "role_end": iso(best["role_end"]) if pd.notna(best["role_end"]) else None,
                 },
             )
         )
     return DetectorResult(
         NAME,
         detections,
-        params={"reveal_secrets": reveal_secrets},
+        params={"reveal_secrets": reveal_secrets, "as_of": iso(as_of)},
         stats={"bids": len(view.bids), "person_company_roles": len(roles), "relatives": len(view.relatives) // 2},
     )

@@ -289,12 +289,20 @@ class GraphView:
 
     @cached_property
     def company_roles(self) -> pd.DataFrame:
-        """Persons' roles in companies: person, company, role (officer roles and ``shareholder``)."""
-        officers = self.rel("OFFICER_OF", "Person")[["start", "end", "role"]]
-        holders = self.rel("SHAREHOLDER_OF", "Person")[["start", "end"]].assign(role="shareholder")
-        both = pd.concat([officers, holders], ignore_index=True)
-        both = both.rename(columns={"start": "person", "end": "company"})
+        """Persons' roles in companies: person, company, role (officer roles and ``shareholder``), start_date,
+        end_date (NaT where the registry extract gives none)."""
+        frames = []
+        for rel_type, role in (("OFFICER_OF", None), ("SHAREHOLDER_OF", "shareholder")):
+            r = self.rel(rel_type, "Person")
+            r = r.assign(role=role) if role else r
+            for column in ("role", "start_date", "end_date"):
+                if column not in r:
+                    r[column] = None
+            frames.append(r[["start", "end", "role", "start_date", "end_date"]])
+        both = pd.concat(frames, ignore_index=True).rename(columns={"start": "person", "end": "company"})
         both["role"] = both["role"].fillna("officer")
+        both["start_date"] = _dates(both["start_date"])
+        both["end_date"] = _dates(both["end_date"])
         return both.drop_duplicates().reset_index(drop=True)
 
     # -- procurement ------------------------------------------------------------------------------

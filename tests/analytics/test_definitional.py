@@ -13,7 +13,7 @@ from analytics.inspector_ties import detect_inspector_ties
 from analytics.overdue_transfers import detect_overdue_transfers
 from analytics.recurrence import detect_recurrence
 
-from .builders import GraphBuilder
+from .builders import D, GraphBuilder
 
 
 def test_recurrence_after_reported_rectification(backend):
@@ -83,6 +83,59 @@ def test_conflict_of_interest_paths_in_time(backend):
     assert "spouse" not in rel.summary and all("spouse" not in e.text for e in rel.evidence)
     revealed = detect_conflicts(GraphView(backend), reveal_secrets=True)
     assert {d.details["relation"] for d in revealed} == {"spouse", "self"}
+
+
+def test_conflict_of_interest_needs_the_role_held_when_the_tender_was_announced(backend):
+    g = GraphBuilder()
+    buyer = g.org("org:B", name="某县教育体育局")
+    cadre, brother = g.person("p:cadre", "张某"), g.person("p:brother", "张某某")
+    g.serves(cadre, buyer, "2018-01-01", None, post="党组书记、局长")
+    g.rel("RELATIVE_OF", cadre, brother, relation="sibling", declared=True)
+    left, joined, held, undated = (g.company(f"c:{k}") for k in ("left", "joined", "held", "undated"))
+    g.rel(
+        "OFFICER_OF", brother, left, role="legal_representative", start_date=D("2015-01-01"), end_date=D("2019-12-31")
+    )
+    g.rel("OFFICER_OF", brother, joined, role="manager", start_date=D("2022-01-01"))
+    g.rel("SHAREHOLDER_OF", brother, held, share=0.6, start_date=D("2019-06-01"), end_date=D("2023-06-30"))
+    g.rel("OFFICER_OF", brother, undated, role="supervisor")
+    for firm in (left, joined, held, undated):
+        g.tender(f"t:{firm.key[2:]}", buyer, "2021-03-01", [(firm, 100.0, True)])
+    g.tender("t:later", buyer, "2025-03-01", [(held, 100.0, True)])  # after the day judged below
+    view = GraphView(g.write(backend))
+    result = detect_conflicts(view)
+    found = {d.details["company"]: d for d in result}
+    # NOT: the brother had left 'left' before the tender, and joined 'joined' after it.
+    assert set(found) == {"c:held", "c:undated"}
+    assert found["c:held"].details["role_start"] == "2019-06-01"
+    assert "dates of the role unknown" in found["c:undated"].evidence[2].text
+    # 党组书记、局长 is a leading post: it weighs in the score.
+    assert found["c:held"].details["leading_post"] and found["c:held"].score == pytest.approx(1.0 + 1.0 + 0.25)
+    # As of a day, nothing after it is seen: the 2025 tender and nothing else drops out.
+    everything = {d.details["tender"] for d in result}
+    judged = {d.details["tender"] for d in detect_conflicts(view, as_of="2024-12-31")}
+    assert everything - judged == set() and "t:later" not in judged
+    assert {d.details["tender"] for d in detect_conflicts(view, as_of="2020-12-31")} == set()
+
+
+@pytest.mark.parametrize(
+    "title, leading",
+    [
+        ("党组书记、局长", True),
+        ("党委书记", True),
+        ("副局长", False),
+        ("县长", True),
+        ("副主任", False),
+        ("办公室主任", True),
+        ("董事长兼总经理", True),
+        ("科员", False),
+        ("一级主任科员", False),
+        (None, False),
+    ],
+)
+def test_leading_posts_are_read_from_patterns(title, leading):
+    from analytics.conflict import is_leading_post
+
+    assert is_leading_post(title) is leading
 
 
 def test_duplicate_leads_across_departments(backend):

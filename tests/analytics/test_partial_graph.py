@@ -124,7 +124,7 @@ FRAMES = {
     "members": (),
     "posts": ("start_date", "end_date"),
     "relatives": (),
-    "company_roles": (),
+    "company_roles": ("start_date", "end_date"),
     "tenders": ("announced", "awarded"),
     "bids": (),
     "company_contacts": (),
