@@ -191,3 +191,17 @@ def test_inspector_ties_with_a_swap(backend):
     tie_n = next(d for d in result if d.details["inspector"] == "p:n")
     assert tie_n.details["swap_with"] is None  # no deputy elsewhere in the round
     assert tie_n.where["relatives"] == ("p:rel_n",)
+
+
+def test_an_office_extends_the_leading_posts(tmp_path, monkeypatch):
+    from analytics.conflict import LEADING_POSTS_ENV, is_leading_post
+
+    extra = tmp_path / "posts.yaml"
+    extra.write_text('patterns:\n  - "负责人"\n', encoding="utf-8")
+    assert not is_leading_post("处室负责人")
+    monkeypatch.setenv(LEADING_POSTS_ENV, str(extra))
+    assert is_leading_post("处室负责人") and is_leading_post("局长")
+    extra.write_text("patterns: [\n", encoding="utf-8")  # broken YAML: a clear error, not a traceback
+    monkeypatch.setenv(LEADING_POSTS_ENV, str(tmp_path / "missing.yaml"))
+    with pytest.raises(DetectorError, match="cannot read the leading posts"):
+        is_leading_post("局长")
