@@ -98,7 +98,11 @@ def _predicted_items(name: str, result: DetectorResult, et: ExportTruth) -> set[
     if name == "systemic-problems":  # the truth's patterns are cross-tier; single-tier hits are another kind
         return {(d.details["system"], d.details["category"]) for d in dets if d.kind == "cross-tier"}
     if name == "recurrence":
-        return {(w("finding", d.details["first_finding"]), w("finding", d.details["later_finding"])) for d in dets}
+        return {
+            (w("finding", p["first_finding"]), w("finding", p["later_finding"]))
+            for d in dets
+            for p in d.details["pairs"]
+        }
     if name == "conflict-of-interest":
         return {
             (w("person", d.details["cadre"]), w("company", d.details["company"]), w("tender", d.details["tender"]))

@@ -230,7 +230,8 @@ register(
     columns=(
         *("subject", "kind", "score", "summary", "organisations", "findings", "rectifications", "category"),
         *("organisation", "first_finding", "rectification", "reported", "later_finding", "found", "days_after"),
-        *("verified", "successor", "evidence"),
+        *("verified", "successor", "pairs", "recurrence_rate", "base_rate", "base_rate_ratio", "base_rate_p"),
+        "evidence",
     ),
 )
 register(

@@ -152,7 +152,7 @@ class _Events:
         # Recurrences: dated by the later finding.
         rec = view.memo("recurrence", {}, lambda: detect_recurrence(view))
         self.recurrences = pd.DataFrame(
-            [(d.details["organisation"], pd.Timestamp(d.details["found"])) for d in rec],
+            [(d.details["organisation"], pd.Timestamp(p["found"])) for d in rec for p in d.details["pairs"]],
             columns=["organisation", "date"],
         )
         coi = view.memo("conflict-of-interest", {}, lambda: detect_conflicts(view))

@@ -4,6 +4,7 @@ misses that must not be, and runs on both backends (the answers must be the same
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics import DetectorError, GraphView
@@ -41,17 +42,46 @@ def test_recurrence_after_reported_rectification(backend):
     x1 = g.finding(x, "A01", "2020-03-01", key="finding:x1")
     g.rectify(x1, "completed", "2020-08-01", verified=False)
     g.finding(y, "A01", "2023-04-01", key="finding:y1")
-    result = detect_recurrence(GraphView(g.write(backend)))
+    g.finding(a, "C02", "2026-01-01", key="finding:f9")  # after the day judged below
+    view = GraphView(g.write(backend))
+    result = detect_recurrence(view, as_of="2025-12-31")
     pairs = {(d.details["first_finding"], d.details["later_finding"]): d for d in result}
     assert set(pairs) == {("finding:f1", "finding:f2"), ("finding:x1", "finding:y1")}
     sham = pairs[("finding:f1", "finding:f2")]
     assert sham.kind == "sham-rectification" and sham.where["organisations"] == ("org:330000:A",)
-    assert [e.role for e in sham.evidence] == ["first finding", "rectification reported complete", "later finding"]
+    roles = ["first finding", "rectification reported complete", "later finding", "base rate of the category"]
+    assert [e.role for e in sham.evidence] == roles
     moved = pairs[("finding:x1", "finding:y1")]
     assert moved.details["successor"] and "successor organisation" in [e.role for e in moved.evidence]
     assert sham.score > moved.score  # verified-yet-back and sooner
     frame = result.to_frame()
-    assert list(frame["subject"]) == [d.subject for d in result] and len(result.evidence_frame()) == 7
+    assert list(frame["subject"]) == [d.subject for d in result] and len(result.evidence_frame()) == 9
+    # Without a day judged, the 2026 finding is a second return of C02 at A: one detection, two pairs.
+    everything = {d.subject: d for d in detect_recurrence(view)}
+    assert len(everything) == 2
+    assert [p["later_finding"] for p in everything["org:330000:A|C02"].details["pairs"]] == ["finding:f2", "finding:f9"]
+
+
+def test_recurrence_is_weighed_against_its_category_base_rate():
+    from analytics.recurrence import category_base_rates
+
+    day = pd.Timestamp
+    # Eight units rectified something. C02 came back at 3 of the 4 that rectified it; it turned up at 1 of the
+    # 4 that rectified other problems. A01 is everywhere: found after the report at every unit.
+    done = pd.DataFrame(
+        [(f"u{i}", "C02" if i < 4 else "B01", day("2021-01-01")) for i in range(8)],
+        columns=["organisation", "category", "reported_date"],
+    )
+    later = [(f"u{i}", "C02", day("2022-01-01")) for i in (0, 1, 2, 4)]
+    later += [(f"u{i}", "A01", day("2022-01-01")) for i in range(8)]
+    later += [(f"u{i}", "B01", day("2022-01-01")) for i in (4,)]
+    rates = category_base_rates(pd.DataFrame(later, columns=["organisation", "category", "found_date"]), done)
+    c02 = rates.loc["C02"]
+    assert (c02["rectified"], c02["back"], c02["others"], c02["turned_up"]) == (4, 3, 4, 1)
+    assert c02["recurrence_rate"] == 0.75 and c02["base_rate"] == 0.25
+    assert c02["ratio"] == pytest.approx((3.5 / 5) / (1.5 / 5))
+    b01 = rates.loc["B01"]
+    assert (b01["back"], b01["turned_up"]) == (1, 0)
 
 
 def test_conflict_of_interest_paths_in_time(backend):

@@ -262,11 +262,14 @@ def test_recurrence_finds_the_sham_rectification_and_the_problem_back_in_the_suc
     # problem, rectified, back in 农业农村局 which took over its work. Look-alikes: a later problem of another
     # category, a rectification only 基本完成, a second finding dated before the report.
     result = scenario.results["recurrence"]
-    found = {(d.details["rectification"], d.details["later_finding"]) for d in result}
+    found = {(p["rectification"], p["later_finding"]) for d in result for p in d.details["pairs"]}
     assert found == world.answers.recurrences
     assert {d.details["rectification"] for d in result if d.kind == "sham-rectification"} == world.answers.sham
     assert [d.details["successor"] for d in result if d.details["rectification"] not in world.answers.sham] == [True]
-    assert not {d.details["rectification"] for d in result} & world.answers.recurrence_decoys
+    assert not {p["rectification"] for d in result for p in d.details["pairs"]} & world.answers.recurrence_decoys
+    # One detection per (unit, category), each with its category's base rate.
+    assert len({d.subject for d in result}) == len(result)
+    assert all(d.details["base_rate_ratio"] is not None for d in result)
 
 
 def test_bid_rings_finds_the_four_builders_and_not_the_look_alike_pair(scenario: Scenario, world: World) -> None:
@@ -429,8 +432,9 @@ def test_a_changed_mapping_reloads_only_its_files(
     assert {after["Rectification"][k]["status"] for k in basic} == {"completed"}
     # ... and the problem found again after a 基本完成 report is now a recurrence.
     recurrences = {
-        (d.details["rectification"], d.details["later_finding"])
+        (p["rectification"], p["later_finding"])
         for d in run_detectors(backend, ["recurrence"])["recurrence"]
+        for p in d.details["pairs"]
     }
     assert recurrences == world.answers.recurrences | {world.answers.after_status_change}
 
