@@ -307,6 +307,19 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def judged_day(as_of: Any) -> Any:
+    """The day a detector judges on, as a pandas Timestamp (None when not given); a clear error when
+    ``as_of`` is not a date."""
+    import pandas as pd
+
+    if as_of is None:
+        return None
+    try:
+        return pd.Timestamp(as_of)
+    except ValueError as exc:
+        raise DetectorError(f"as_of {as_of!r} is not a date; write it as 2024-12-31") from exc
+
+
 def iso(value: Any) -> str | None:
     """ISO text of a date-like value, or None."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
 
 __all__ = ["detect_conflicts", "is_leading_post"]
@@ -86,12 +86,7 @@ def detect_conflicts(
         One detection per (cadre, company, tender); ``where`` holds cadre,
         relative (if any), company, tender and buyer organisation.
     """
-    day = None
-    if as_of is not None:
-        try:
-            day = pd.Timestamp(as_of)
-        except ValueError as exc:
-            raise DetectorError(f"as_of {as_of!r} is not a date; write it as 2024-12-31") from exc
+    day = judged_day(as_of)
     tenders = view.tenders.dropna(subset=["buyer", "announced"])
     if day is not None:
         tenders = tenders[tenders["announced"] <= day]

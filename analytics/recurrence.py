@@ -29,7 +29,7 @@ from collections import defaultdict
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .base import Detection, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
 
 __all__ = ["category_base_rates", "detect_recurrence"]
@@ -104,12 +104,7 @@ def detect_recurrence(
         One detection per (organisation, category) the problem came back in; ``details["pairs"]`` lists each
         (rectification, later finding), the top-level details are the strongest pair's.
     """
-    day = None
-    if as_of is not None:
-        try:
-            day = pd.Timestamp(as_of)
-        except ValueError as exc:
-            raise DetectorError(f"as_of {as_of!r} is not a date; write it as 2024-12-31") from exc
+    day = judged_day(as_of)
     findings = view.findings.dropna(subset=["organisation", "found_date"])
     if day is not None:
         findings = findings[findings["found_date"] <= day]

@@ -36,7 +36,7 @@ from scipy.stats import t as student_t
 
 from ingest.parse import region_name
 
-from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
 
 __all__ = ["detect_surges", "surge_tests"]
@@ -164,12 +164,7 @@ def detect_surges(
         raise DetectorError("fdr is a false discovery rate between 0 and 1, e.g. 0.05")
     if window < 1 or min_history < 1 or min_history > window:
         raise DetectorError("window and min_history are counts of periods, with 1 <= min_history <= window")
-    day = None
-    if as_of is not None:
-        try:
-            day = pd.Timestamp(as_of)
-        except ValueError as exc:
-            raise DetectorError(f"as_of {as_of!r} is not a date; write it as 2024-12-31") from exc
+    day = judged_day(as_of)
     params = {
         "group_by": group_by,
         "period": period,
