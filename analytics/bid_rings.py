@@ -25,7 +25,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .cobidding import collusive_groups
 from .graphview import GraphView
 
@@ -40,6 +40,7 @@ def detect_bid_rings(
     tight_quantile: float = 0.9,
     alpha: float = 0.05,
     before: dt.date | str | None = None,
+    as_of: dt.date | str | None = None,
 ) -> DetectorResult:
     """Find rings of companies that bid together in tight-priced tenders.
 
@@ -52,6 +53,8 @@ def detect_bid_rings(
         False discovery rate over the pairs of firms tested.
     before : date or ISO text, optional
         Use only tenders announced before this day.
+    as_of : date or ISO text, optional
+        Judge on this day: tenders announced and posts begun after it are not seen.
 
     Returns
     -------
@@ -61,12 +64,16 @@ def detect_bid_rings(
     try:
         tenders = view.tenders.set_index("tender")
         bids = view.bids
-        if before is not None and len(bids):
+        day = judged_day(as_of)
+        if (before is not None or day is not None) and len(bids):
             # (pandas cannot map through an empty Series of dates, as a scope with no tenders gives.)
             announced = pd.to_datetime(bids["tender"].map(tenders["announced"]))
-            bids = bids[announced < pd.Timestamp(before)]
+            if before is not None:
+                bids = bids[announced < pd.Timestamp(before)]
+            if day is not None:
+                bids = bids[announced.loc[bids.index] <= day]
         table = bids.rename(columns={"company": "bidder", "won": "winner"})
-        params = {"tight_quantile": tight_quantile, "alpha": alpha, "before": iso(before)}
+        params = {"tight_quantile": tight_quantile, "alpha": alpha, "before": iso(before), "as_of": iso(as_of)}
         if table.empty:
             return DetectorResult(NAME, [], params=params, stats={"bids": 0})
         found = collusive_groups(table, tight_quantile=tight_quantile, alpha=alpha)
@@ -80,7 +87,7 @@ def detect_bid_rings(
     roles = view.company_roles[view.company_roles["company"].isin(in_groups)]
     buyers_all = set(tenders.loc[tenders.index.intersection(group_bids["tender"].unique()), "buyer"].dropna())
     posts = view.posts.dropna(subset=["start_date"])
-    posts = posts[posts["organisation"].isin(buyers_all)]
+    posts = posts[posts["organisation"].isin(buyers_all) & ((posts["start_date"] <= day) if day is not None else True)]
     firm = group_bids.groupby("company").agg(tenders=("tender", "nunique"), wins=("won", "sum"))
     detections = []
     for group in found.groups:

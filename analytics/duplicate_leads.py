@@ -11,9 +11,11 @@ group; each group is one detection.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import networkx as nx
 
-from .base import Detection, DetectorResult, Evidence, iso
+from .base import Detection, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
 
 __all__ = ["detect_duplicate_leads"]
@@ -21,7 +23,9 @@ __all__ = ["detect_duplicate_leads"]
 NAME = "duplicate-leads"
 
 
-def detect_duplicate_leads(view: GraphView, *, window_days: int = 31) -> DetectorResult:
+def detect_duplicate_leads(
+    view: GraphView, *, window_days: int = 31, as_of: dt.date | str | None = None
+) -> DetectorResult:
     """Find allegations registered by more than one department.
 
     Parameters
@@ -29,6 +33,8 @@ def detect_duplicate_leads(view: GraphView, *, window_days: int = 31) -> Detecto
     view : GraphView
     window_days : int
         Most days between the two registrations.
+    as_of : date or ISO text, optional
+        Judge on this day: leads received after it are not seen.
 
     Returns
     -------
@@ -36,6 +42,9 @@ def detect_duplicate_leads(view: GraphView, *, window_days: int = 31) -> Detecto
         One detection per group of records; ``where["leads"]`` lists them.
     """
     leads = view.leads.dropna(subset=["organisation", "received_date", "department"]).copy()
+    day = judged_day(as_of)
+    if day is not None:
+        leads = leads[leads["received_date"] <= day]
     leads["category"] = leads["category"].fillna("")
     # Candidate pairs: records about the same organisation and category (a self-join, small per group).
     cols = ["lead", "organisation", "category", "department", "person", "received_date"]
@@ -90,4 +99,6 @@ def detect_duplicate_leads(view: GraphView, *, window_days: int = 31) -> Detecto
                 details={"category": first.category, "records": len(members), "days_apart": spread},
             )
         )
-    return DetectorResult(NAME, detections, params={"window_days": window_days}, stats={"leads": len(view.leads)})
+    return DetectorResult(
+        NAME, detections, params={"window_days": window_days, "as_of": iso(as_of)}, stats={"leads": len(view.leads)}
+    )

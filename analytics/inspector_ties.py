@@ -11,11 +11,12 @@ this target and to whose team's targets the tied inspector has none.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import pandas as pd
 
-from .base import Detection, DetectorResult, Evidence, iso
+from .base import Detection, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
 
 __all__ = ["detect_inspector_ties"]
@@ -45,7 +46,9 @@ def _ties(view: GraphView, assignments: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([former[cols], via[cols]], ignore_index=True)
 
 
-def detect_inspector_ties(view: GraphView, *, reveal_secrets: bool = False) -> DetectorResult:
+def detect_inspector_ties(
+    view: GraphView, *, reveal_secrets: bool = False, as_of: dt.date | str | None = None
+) -> DetectorResult:
     """Find inspectors tied to a target of their own tour, with a suggested swap.
 
     Parameters
@@ -53,6 +56,8 @@ def detect_inspector_ties(view: GraphView, *, reveal_secrets: bool = False) -> D
     view : GraphView
     reveal_secrets : bool
         Say how a relative is related; by default "relative" only (personal-matters data is secret).
+    as_of : date or ISO text, optional
+        Judge on this day: tours begun after it are not seen.
 
     Returns
     -------
@@ -61,6 +66,9 @@ def detect_inspector_ties(view: GraphView, *, reveal_secrets: bool = False) -> D
         strongest tie (``relative`` before ``former-post``).
     """
     tours = view.tours.dropna(subset=["start_date", "team"])
+    day = judged_day(as_of)
+    if day is not None:
+        tours = tours[tours["start_date"] <= day]
     members = view.members.merge(tours[["tour", "team", "round", "start_date"]], on="team", how="inner")
     assignments = members.merge(view.inspected, on="tour", how="inner")
     ties = _ties(view, assignments[["tour", "person", "organisation", "start_date"]].drop_duplicates())
@@ -157,6 +165,6 @@ def detect_inspector_ties(view: GraphView, *, reveal_secrets: bool = False) -> D
     return DetectorResult(
         NAME,
         detections,
-        params={"reveal_secrets": reveal_secrets},
+        params={"reveal_secrets": reveal_secrets, "as_of": iso(as_of)},
         stats={"assignments": len(assignments), "tours": len(tours)},
     )

@@ -182,6 +182,11 @@ def test_duplicate_leads_across_departments(backend):
     assert [d.where["leads"] for d in result] == [("l:1", "l:2")]
     assert result.detections[0].where["departments"] == ("dept:纪委监委", "dept:巡察办")
     assert detect_duplicate_leads(GraphView(backend), window_days=10).detections == []
+    # As of a day before l:2 was received, the pair is not yet there.
+    assert detect_duplicate_leads(GraphView(backend), as_of="2022-03-14").detections == []
+    assert [d.where["leads"] for d in detect_duplicate_leads(GraphView(backend), as_of="2022-03-15")] == [
+        ("l:1", "l:2")
+    ]
 
 
 def test_overdue_transfers(backend):
@@ -221,6 +226,9 @@ def test_inspector_ties_with_a_swap(backend):
     tie_n = next(d for d in result if d.details["inspector"] == "p:n")
     assert tie_n.details["swap_with"] is None  # no deputy elsewhere in the round
     assert tie_n.where["relatives"] == ("p:rel_n",)
+    # As of a day before the tours began, no tour is seen, so no tie.
+    assert detect_inspector_ties(GraphView(backend), as_of="2023-02-28").detections == []
+    assert len(detect_inspector_ties(GraphView(backend), as_of="2023-03-01")) == 2
 
 
 def test_an_office_extends_the_leading_posts(tmp_path, monkeypatch):

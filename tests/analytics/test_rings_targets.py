@@ -74,6 +74,10 @@ def test_bid_ring_on_the_graph_with_its_context(backend):
     assert any(e.role == "shared phone" for e in found.evidence)
     # Before the ring's tenders were announced there was no ring to see.
     assert len(detect_bid_rings(GraphView(backend), before="2023-01-01")) == 0
+    assert len(detect_bid_rings(GraphView(backend), as_of="2022-12-31")) == 0
+    # As of a day after the last tender, the same ring as with no day at all.
+    later = detect_bid_rings(GraphView(backend), as_of="2099-12-31")
+    assert [d.where["companies"] for d in later] == [d.where["companies"] for d in result]
 
 
 def test_bids_score_cli(tmp_path):
