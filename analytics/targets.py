@@ -205,6 +205,29 @@ def _precision_at_k(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(labels[top].mean())
 
 
+_TOUR_DAYS = 90  # a tour with neither an end date nor findings is taken as over this long after it began
+
+
+def _known_before(view: GraphView, day: pd.Timestamp) -> tuple[_Events, set[tuple[str, str]]]:
+    """The dated events, with bid rings and systemic patterns as they were known before ``day``."""
+    rings = detect_bid_rings(view, before=day)
+    ring_companies = {c for d in rings for c in d.where.get("companies", ())}
+    systemic = {(d.details["system"], d.details["category"]) for d in detect_systemic_problems(view, before=day)}
+    return _Events(view, ring_companies), systemic
+
+
+def _past_features(view: GraphView, examples: pd.DataFrame) -> pd.DataFrame:
+    """Features of past examples, each from what was known before it: rings and systemic patterns as of the
+    first day of the example's year (counts of dated events strictly before the example's own date)."""
+    years = pd.to_datetime(examples["date"]).dt.year
+    parts = []
+    for year, rows in examples.groupby(years, sort=True):
+        events, systemic = _known_before(view, pd.Timestamp(int(year), 1, 1))
+        part = target_features(view, rows, events=events, systemic_pairs=systemic)
+        parts.append(part.set_axis(rows.index))
+    return pd.concat(parts).reindex(examples.index)
+
+
 def detect_targets(
     view: GraphView,
     *,
@@ -247,12 +270,7 @@ def detect_targets(
     cutoff = _as_timestamp(as_of, view)
     orgs = view.organisations
     # Ring members and systemic patterns, as known before the cut-off (findings after it are not used).
-    rings = detect_bid_rings(view, before=cutoff)
-    ring_companies = {c for d in rings for c in d.where.get("companies", ())}
-    events = _Events(view, ring_companies)
-    systemic_pairs = {
-        (d.details["system"], d.details["category"]) for d in detect_systemic_problems(view, before=cutoff)
-    }
+    events, systemic_pairs = _known_before(view, cutoff)
     # Past outcomes: each regular tour's targets, labelled by whether that tour found serious problems there.
     tours = view.tours[(view.tours["kind"].fillna("regular") != "lookback") & view.tours["start_date"].notna()]
     tours = tours[tours["start_date"] < cutoff]
@@ -264,10 +282,16 @@ def detect_targets(
         label=[(t, o) in hit for t, o in zip(examples["tour"], examples["organisation"], strict=True)],
     )
     # A tour's findings come weeks after it starts: outcomes not yet known at the cut-off are not examples.
+    # A tour's outcome is known once it ended and its last finding was written; a tour that found nothing
+    # at a unit is a negative example then (not dropped, which would bias the labels).
     known = view.findings.groupby("tour")["found_date"].max()
+    ended = view.tours.set_index("tour")["end_date"] if "end_date" in view.tours else pd.Series(dtype="datetime64[ns]")
     # (pandas cannot map through an empty Series of dates, as a scope without findings gives: then none is known.)
-    latest = examples["tour"].map(known) if len(known) else pd.Series(cutoff, index=examples.index)
-    examples = examples[latest.fillna(cutoff) < cutoff].reset_index(drop=True)
+    last_finding = examples["tour"].map(known) if len(known) else pd.Series(pd.NaT, index=examples.index)
+    end = examples["tour"].map(ended) if len(ended) else pd.Series(pd.NaT, index=examples.index)
+    latest = pd.concat([pd.to_datetime(last_finding), pd.to_datetime(end)], axis=1).max(axis=1)
+    latest = latest.fillna(pd.to_datetime(examples["start_date"]) + pd.Timedelta(days=_TOUR_DAYS))
+    examples = examples[latest < cutoff].reset_index(drop=True)
     names = list(FEATURES)
     if organisations is not None:
         canonical = view.canonical("Organisation")
@@ -278,7 +302,7 @@ def detect_targets(
     params: dict = {"as_of": iso(cutoff), "examples": len(examples), "positives": int(examples["label"].sum())}
     use_model = len(examples) >= min_training_examples and 0 < examples["label"].sum() < len(examples)
     if use_model:
-        x_past = target_features(view, examples, events=events, systemic_pairs=systemic_pairs)[names]
+        x_past = _past_features(view, examples)[names]
         y = examples["label"].to_numpy(dtype=int)
         # Validate on the latest fifth of past tours, trained on those before: never on the future.
         order = np.argsort(examples["date"].to_numpy(), kind="stable")

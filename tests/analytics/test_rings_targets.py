@@ -133,6 +133,16 @@ def test_targets_rank_by_record_and_never_see_the_future(backend):
     assert after == before
 
 
+def test_a_tour_that_found_nothing_is_a_negative_example(backend):
+    g = GraphBuilder()
+    orgs = _history(g)
+    quiet = [g.org(f"org:quiet:{i}", tier="county", region="330102") for i in range(3)]
+    g.tour("v:quiet", "2021-03-01", quiet, [])  # inspected, nothing found: an outcome all the same
+    g.tour("v:late", "2021-12-20", [orgs[5]], [])  # still running at the cut-off: its outcome is not known yet
+    result = detect_targets(GraphView(g.write(backend)), as_of="2022-01-01", top=None)
+    assert (result.params["examples"], result.params["positives"]) == (len(orgs) + len(quiet), 4)
+
+
 @pytest.mark.parametrize(
     "tier, region, office",
     [
