@@ -53,6 +53,12 @@ def _leading_patterns(extra: str | None) -> re.Pattern[str]:
         raise DetectorError(f"a leading-post pattern is not a regular expression: {exc}") from exc
 
 
+def _held_on(start: pd.Series, end: pd.Series, day: pd.Series) -> pd.Series:
+    """Whether a post or role from ``start`` to ``end`` was held on ``day`` (a missing end: still held; a
+    missing start: taken as held)."""
+    return (start.isna() | (start <= day)) & (end.isna() | (day <= end))
+
+
 def is_leading_post(title: object) -> bool:
     """Whether a post title as written names a head of a unit (党组书记、局长 yes; 副局长 no).
 
@@ -102,20 +108,14 @@ def detect_conflicts(
     ties = pd.concat([direct, via_relative], ignore_index=True)[columns]
     paths = bids.merge(ties, on="company", how="inner")
     # The tie held when the tender was announced (a role without dates is taken as held).
-    held = (paths["role_start"].isna() | (paths["role_start"] <= paths["announced"])) & (
-        paths["role_end"].isna() | (paths["announced"] <= paths["role_end"])
-    )
-    paths = paths[held]
+    paths = paths[_held_on(paths["role_start"], paths["role_end"], paths["announced"])]
     posts = view.posts.dropna(subset=["start_date"])
     if day is not None:
         posts = posts[posts["start_date"] <= day]
     paths = paths.merge(
         posts.rename(columns={"person": "cadre", "organisation": "buyer"}), on=["cadre", "buyer"], how="inner"
     )
-    serving = (paths["start_date"] <= paths["announced"]) & (
-        paths["end_date"].isna() | (paths["announced"] <= paths["end_date"])
-    )
-    paths = paths[serving]
+    paths = paths[_held_on(paths["start_date"], paths["end_date"], paths["announced"])]  # posts have a start
     detections = []
     for (cadre, company, tender), group in paths.groupby(["cadre", "company", "tender"], sort=True):
         # The strongest path of the group: the cadre's own role before a relative's.
@@ -149,7 +149,7 @@ def detect_conflicts(
                 company,
                 f"{via_name} is {best['role']} of {company_name}"
                 + ("" if pd.notna(best["role_start"]) else " (dates of the role unknown)"),
-                iso(best["role_start"]) if pd.notna(best["role_start"]) else None,
+                iso(best["role_start"]),
             ),
             Evidence(
                 "tender issued by the cadre's organisation",
@@ -194,8 +194,8 @@ def detect_conflicts(
                     "announced": iso(best["announced"]),
                     "won": won,
                     "leading_post": leading,
-                    "role_start": iso(best["role_start"]) if pd.notna(best["role_start"]) else None,
-                    "role_end": iso(best["role_end"]) if pd.notna(best["role_end"]) else None,
+                    "role_start": iso(best["role_start"]),
+                    "role_end": iso(best["role_end"]),
                 },
             )
         )

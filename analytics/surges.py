@@ -62,7 +62,8 @@ def surge_tests(counts: pd.DataFrame, window: int = 3, min_history: int = 2) -> 
     -------
     DataFrame
         One row per (group, period) tested: ``group``, ``period``, ``observed``, ``expected``, ``phi``,
-        ``p``. A period is tested once an earlier period has been predicted, so ``phi`` has data.
+        ``p``. A period is tested once ``_MIN_RESIDUALS`` one-step predictions of earlier periods lie behind
+        it, so ``phi`` has data.
     """
     y = counts.to_numpy(dtype=float)
     periods = list(counts.columns)
@@ -198,9 +199,11 @@ def detect_surges(
         end = (day + pd.offsets.YearEnd(0)) if period == "year" else (day + pd.offsets.QuarterEnd(0))
         if end.normalize() != day.normalize():
             findings = findings[findings["period"] != _period(pd.Series([day]), period).iloc[0]]
+            if findings.empty:
+                return DetectorResult(NAME, [], params=params, stats={**stats, "tests": 0})
     first, last = findings["found_date"].min(), findings["found_date"].max()
     span = pd.period_range(first, last, freq="Y" if period == "year" else "Q")
-    labels = [str(p.year) if period == "year" else f"{p.year}Q{p.quarter}" for p in span]
+    labels = list(_period(pd.Series(span.to_timestamp()), period))
     counts = findings.groupby(["group", "period"]).size().unstack(fill_value=0).reindex(columns=labels, fill_value=0)
     tests = surge_tests(counts, window=window, min_history=min_history)
     stats["tests"] = len(tests)

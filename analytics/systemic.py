@@ -48,10 +48,18 @@ from scipy.stats import binomtest, false_discovery_control, hypergeom
 
 from ingest.parse import region_name
 
-from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
 
-__all__ = ["detect_systemic_problems", "discrete_bh", "pair_tests", "smallest_p", "stratified_exact_p", "tarone_family"]
+__all__ = [
+    "detect_systemic_problems",
+    "discrete_bh",
+    "pair_tests",
+    "smallest_p",
+    "stratified_exact_p",
+    "tarone_family",
+    "tier_shows",
+]
 
 NAME = "systemic-problems"
 TIER_ORDER = ("province", "city", "county", "township", "village")
@@ -121,6 +129,22 @@ def pair_tests(units: pd.DataFrame, findings: pd.DataFrame) -> list[tuple[str, s
                 continue
             pairs.append((group, category, stratified_exact_p([r[1:] for r in rows]), rows))
     return pairs
+
+
+def wilson(x: int, n: int) -> tuple[float, float]:
+    """95% Wilson interval of the share ``x / n`` ((0, 1) when ``n`` is 0)."""
+    if not n:
+        return 0.0, 1.0
+    low, high = binomtest(x, n).proportion_ci(method="wilson")
+    return float(low), float(high)
+
+
+def tier_shows(x: int, total: int, k: int, n: int, min_orgs: int = 2) -> bool:
+    """Whether a tier shows a hit: at least ``min_orgs`` of the group's units there have the category and
+    the interval of their share lies above the share among the tier's other units (the pooled test has
+    already decided that there is a hit; this says where)."""
+    others = total - n
+    return x >= min_orgs and others > 0 and wilson(x, n)[0] > (k - x) / others
 
 
 def smallest_p(rows: list[tuple]) -> float:
@@ -200,13 +224,12 @@ def detect_systemic_problems(
         raise DetectorError("fdr is a false discovery rate between 0 and 1, e.g. 0.05")
     if group_by not in ("system", "region"):
         raise DetectorError('group_by is "system" or "region"')
-    limits = []
-    for value, strict in ((as_of, False), (before, True)):
-        if value is not None:
-            try:
-                limits.append((pd.Timestamp(value), strict))
-            except ValueError as exc:
-                raise DetectorError(f"{value!r} is not a date; write it as 2024-12-31") from exc
+    limits = [(judged_day(as_of), False)] if as_of is not None else []
+    if before is not None:
+        try:
+            limits.append((pd.Timestamp(before), True))
+        except ValueError as exc:
+            raise DetectorError(f"before {before!r} is not a date; write it as 2024-12-31") from exc
 
     def seen(dates: pd.Series) -> pd.Series:
         keep = pd.Series(True, index=dates.index)
@@ -283,13 +306,12 @@ def _detection(
 ) -> Detection:
     """One hit: per tier its share with a 95% Wilson interval, the comparable share and its own p-value;
     cross-tier when ``min_tiers`` tiers show it on their own, single-tier otherwise."""
-    rows = sorted(rows, key=lambda r: TIER_ORDER.index(r[0]) if r[0] in TIER_ORDER else len(TIER_ORDER))
-    per_tier = {}
+    per_tier = {}  # rows come in tier order (pair_tests)
     showing = []
     for tier, x, total, k, n in rows:
         others = total - n
         expected = n * (k - x) / others if others else 0.0
-        low, high = binomtest(x, n).proportion_ci(method="wilson") if n else (0.0, 1.0)
+        low, high = wilson(x, n)
         tier_p = float(hypergeom.sf(x - 1, total, k, n)) if x > 0 else 1.0
         per_tier[tier] = {
             "units": n,
@@ -300,9 +322,7 @@ def _detection(
             "expected": round(expected, 2),
             "p": tier_p,
         }
-        # A tier shows it when its own interval lies above the comparable share (the pooled test has
-        # already decided that there is a hit; this says where).
-        if x >= min_orgs and others and low > (k - x) / others:
+        if tier_shows(x, total, k, n, min_orgs):
             showing.append(tier)
     kind = "cross-tier" if len(showing) >= min_tiers else "single-tier"
     hit = f[(f["group"] == group) & (f["category"] == category)]

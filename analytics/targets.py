@@ -22,6 +22,7 @@ township and village units).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Collection, Iterable
 
@@ -136,6 +137,13 @@ def _last_before(events: pd.DataFrame, queries: pd.DataFrame) -> np.ndarray:
     return merged.set_index("_row")["last"].reindex(np.arange(len(queries))).to_numpy()
 
 
+def _ring_wins(view: GraphView, ring_companies: set[str]) -> pd.DataFrame:
+    """Tenders won by members of suspected bid rings, dated by announcement, per buyer."""
+    wins = view.bids[view.bids["won"] & view.bids["company"].isin(ring_companies)]
+    wins = wins.merge(view.tenders[["tender", "buyer", "announced"]], on="tender", how="inner")
+    return wins.rename(columns={"buyer": "organisation", "announced": "date"})[["organisation", "date"]]
+
+
 class _Events:
     """Dated events per organisation, read once from the view."""
 
@@ -159,9 +167,7 @@ class _Events:
         self.conflicts = pd.DataFrame(
             [(d.details["buyer"], pd.Timestamp(d.details["announced"])) for d in coi], columns=["organisation", "date"]
         )
-        wins = view.bids[view.bids["won"] & view.bids["company"].isin(ring_companies)]
-        wins = wins.merge(view.tenders[["tender", "buyer", "announced"]], on="tender", how="inner")
-        self.ring_wins = wins.rename(columns={"buyer": "organisation", "announced": "date"})[["organisation", "date"]]
+        self.ring_wins = _ring_wins(view, ring_companies)
         insp = view.inspected.merge(view.tours[["tour", "start_date"]], on="tour", how="inner")
         self.inspections = insp.rename(columns={"start_date": "date"})[["organisation", "date"]]
 
@@ -208,22 +214,29 @@ def _precision_at_k(scores: np.ndarray, labels: np.ndarray) -> float:
 _TOUR_DAYS = 90  # a tour with neither an end date nor findings is taken as over this long after it began
 
 
-def _known_before(view: GraphView, day: pd.Timestamp) -> tuple[_Events, set[tuple[str, str]]]:
-    """The dated events, with bid rings and systemic patterns as they were known before ``day``."""
+def _known_before(
+    view: GraphView, day: pd.Timestamp, events: _Events | None = None
+) -> tuple[_Events, set[tuple[str, str]]]:
+    """The dated events, with bid rings and systemic patterns as they were known before ``day`` (``events``
+    given: the same events, only the ring wins replaced)."""
     rings = detect_bid_rings(view, before=day)
     ring_companies = {c for d in rings for c in d.where.get("companies", ())}
     systemic = {(d.details["system"], d.details["category"]) for d in detect_systemic_problems(view, before=day)}
-    return _Events(view, ring_companies), systemic
+    if events is None:
+        return _Events(view, ring_companies), systemic
+    known = copy.copy(events)
+    known.ring_wins = _ring_wins(view, ring_companies)
+    return known, systemic
 
 
-def _past_features(view: GraphView, examples: pd.DataFrame) -> pd.DataFrame:
+def _past_features(view: GraphView, examples: pd.DataFrame, events: _Events) -> pd.DataFrame:
     """Features of past examples, each from what was known before it: rings and systemic patterns as of the
     first day of the example's year (counts of dated events strictly before the example's own date)."""
     years = pd.to_datetime(examples["date"]).dt.year
     parts = []
     for year, rows in examples.groupby(years, sort=True):
-        events, systemic = _known_before(view, pd.Timestamp(int(year), 1, 1))
-        part = target_features(view, rows, events=events, systemic_pairs=systemic)
+        known, systemic = _known_before(view, pd.Timestamp(int(year), 1, 1), events)
+        part = target_features(view, rows, events=known, systemic_pairs=systemic)
         parts.append(part.set_axis(rows.index))
     return pd.concat(parts).reindex(examples.index)
 
@@ -302,7 +315,7 @@ def detect_targets(
     params: dict = {"as_of": iso(cutoff), "examples": len(examples), "positives": int(examples["label"].sum())}
     use_model = len(examples) >= min_training_examples and 0 < examples["label"].sum() < len(examples)
     if use_model:
-        x_past = _past_features(view, examples)[names]
+        x_past = _past_features(view, examples, events)[names]
         y = examples["label"].to_numpy(dtype=int)
         # Validate on the latest fifth of past tours, trained on those before: never on the future.
         order = np.argsort(examples["date"].to_numpy(), kind="stable")

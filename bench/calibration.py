@@ -34,11 +34,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.systemic import discrete_bh, pair_tests, smallest_p  # noqa: E402
+from analytics.systemic import discrete_bh, pair_tests, smallest_p, tier_shows  # noqa: E402
 
 TIERS = ("province", "city", "county")
 
@@ -70,22 +69,16 @@ def world(
     )
 
 
-def hits(units: pd.DataFrame, found: pd.DataFrame, fdr: float) -> list[tuple[str, str, bool]]:
-    """(group, category, cross-tier) of every hit, as the detector decides them."""
-    pairs = pair_tests(units, found)
+def hits(pairs: list, fdr: float) -> list[tuple[str, str, bool]]:
+    """(group, category, cross-tier) of every hit among ``pair_tests``' pairs, as the detector decides them."""
     if not pairs:
         return []
     q = discrete_bh([p for _, _, p, _ in pairs], [smallest_p(rows) for *_, rows in pairs], fdr)
-    out = []
-    for (group, category, _, rows), qv in zip(pairs, q, strict=True):
-        if qv <= fdr:
-            showing = sum(
-                1
-                for _, x, total, k, n in rows
-                if x >= 2 and total > n and binomtest(x, n).proportion_ci(method="wilson").low > (k - x) / (total - n)
-            )
-            out.append((group, category, showing >= 2))
-    return out
+    return [
+        (group, category, sum(tier_shows(*row[1:]) for row in rows) >= 2)
+        for (group, category, _, rows), qv in zip(pairs, q, strict=True)
+        if qv <= fdr
+    ]
 
 
 def surge_counts(
@@ -178,8 +171,9 @@ def main() -> None:
             any_hit, small, tested = 0, 0, 0
             for _ in range(args.worlds):
                 units, found = world(rng, kind, systems, {"province": 1, "city": n, "county": 3 * n}, 15)
-                any_hit += bool(hits(units, found, args.fdr))
-                ps = [p for _, _, p, _ in pair_tests(units, found)]
+                pairs = pair_tests(units, found)
+                any_hit += bool(hits(pairs, args.fdr))
+                ps = [p for _, _, p, _ in pairs]
                 small += sum(p <= 0.05 for p in ps)
                 tested += len(ps)
             rate = any_hit / args.worlds
@@ -205,7 +199,7 @@ def main() -> None:
             worlds = args.worlds
             for _ in range(worlds):
                 units, found = world(rng, "clustered", 8, {"city": n, "county": n}, 15, effect)
-                h = hits(units, found, args.fdr)
+                h = hits(pair_tests(units, found), args.fdr)
                 planted = [x for x in h if x[0] == "s0" and x[1] == "c0"]
                 found_n += bool(planted)
                 cross_n += bool(planted and planted[0][2])

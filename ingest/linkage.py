@@ -162,7 +162,7 @@ class LinkageModel:
         self.converged = False
         for self.iterations in range(1, max_iter + 1):
             p = np.where(known, label, self._posterior(patterns))
-            # λ weighs as s pairs too; it is the unknown pairs' share.
+            # λ weighs as s pairs too; it is the share of matches among the scored pairs.
             lam = float(((p * counts)[share].sum() + s * self.lam_prior) / (counts[share].sum() + s))
             m, u = [], []
             for k, comp in enumerate(self.comparisons):

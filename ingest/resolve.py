@@ -176,6 +176,9 @@ COMPANY_COMPARISONS = [
     _OFFICES,
 ]
 
+_COMPANY_DIFFERENCE_INDEX = {difference: i for i, (difference, _, _) in enumerate(_COMPANY_NAME_DIFFERENCES)}
+_COMPANY_NAME_LEVEL_DIFFERENT = len(COMPANY_COMPARISONS[0].levels) - 1  # "不同"
+
 # Legal forms as written, longest first, and the form each is one of: 有限公司 is the short form the law
 # allows for 有限责任公司; 股份有限公司 is a joint-stock company, another form.
 _LEGAL_FORMS = (
@@ -272,9 +275,7 @@ def _edit_level(a: str, b: str) -> int:
     diff = [i for i in range(len(a)) if a[i] != b[i]]
     if len(diff) == 1:
         return 2 if lazy_pinyin(a[diff[0]]) == lazy_pinyin(b[diff[0]]) else 4
-    if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
-        return 3
-    return 5
+    return 3 if _swapped(a, b) else 5
 
 
 _TRADE_WORD_CORES = 5  # an ending shared by this many different cores may be a word of a trade
@@ -1366,37 +1367,43 @@ class Resolver:
         def vector(a: str, b: str) -> tuple[int, ...]:
             pa, pb = parts[a], parts[b]
             pla, plb = places[a], places[b]
+            difference: str | None = None  # how the names differ, one of _COMPANY_NAME_DIFFERENCES
             if full[a] == full[b]:
                 name = 1
             elif pa.core == pb.core:
-                name = 2
+                difference = "字号与行业相同"
             elif pa.whole == pb.core or pa.core == pb.whole:
                 # One name's front is its trade name: the place read off it is no evidence.
-                name = 2
+                difference = "字号与行业相同"
                 if pa.whole == pb.core:
                     pla = pla - {pa.place} if pa.place not in (uscc_region.get(a), region_of.get(a)) else pla
                 else:
                     plb = plb - {pb.place} if pb.place not in (uscc_region.get(b), region_of.get(b)) else plb
             elif _swapped(full[a], full[b]):
-                name = 6  # two characters keyed the wrong way round, wherever they are
+                difference = "相邻两字颠倒"  # two characters keyed the wrong way round, wherever they are
             elif (pa.core, pb.core) in near:
                 # Where in the core: in the words of the trade many firms use, or in the trade name.
+                edit = _edit_level(pa.core, pb.core)
                 if trade_words.slip_in_word(pa.core, pb.core):
-                    name = 4
+                    difference = "行业用词一处写错"
+                elif edit == 2:
+                    difference = "字号一字同音之差"
+                elif edit == 3:
+                    difference = "相邻两字颠倒" if _swapped(pa.core, pb.core) else "字号漏字或多字"
                 else:
-                    name = {2: 5, 3: 6 if _swapped(pa.core, pb.core) else 7}.get(_edit_level(pa.core, pb.core), 8)
-            else:
+                    difference = "字号一字不同"
+            elif (full[a], full[b]) in near_full:
                 # Whole names one edit apart whose cores are not: the slip is in the place or the legal form,
                 # which one side's reading no longer finds.
-                name = 3 if (full[a], full[b]) in near_full else 9
+                difference = "地名或组织形式一处写错"
+            else:
+                name = _COMPANY_NAME_LEVEL_DIFFERENT
+            if difference is not None:  # with how often each spelling is used
+                name = 2 + 2 * _COMPANY_DIFFERENCE_INDEX[difference] + (min(uses[full[a]], uses[full[b]]) > 1)
             form = 0 if not (pa.form and pb.form) else 1 if pa.form == pb.form else 2
             branch = 1 if pa.branch == pb.branch else 2
             place = _place_level(pla, plb)
             office = _office_level(office_of.get(a), office_of.get(b))
-            if 2 <= name <= 8:  # names that differ: with how often each spelling is used
-                name = 2 * name - 2 + (0 if min(uses[full[a]], uses[full[b]]) <= 1 else 1)
-            elif name == 9:
-                name = len(COMPANY_COMPARISONS[0].levels) - 1
             return (name, form, branch, place, office)
 
         pairs = sorted(candidates)
