@@ -11,12 +11,15 @@ import sys
 import time
 from functools import update_wrapper
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from graphmodel import DEFAULT_WORKSPACE, GraphBackend, LiandongError, load_schema, open_backend
 from ingest import LoadReport, load_graph_jsonl
+
+if TYPE_CHECKING:
+    from ingest.generator.hard import Difficulty
 
 
 class _Group(click.Group):
@@ -1288,6 +1291,24 @@ def export_graph(state: _State, out: str, scope: str | None, reveal_secrets: boo
     )
 
 
+def _read_known(path: Path) -> list[str]:
+    """Bidder ids, one per line (UTF-8 or GB18030; blank lines and # comments skipped)."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise click.ClickException(f"{path.name}: not UTF-8 or GB18030 text; save it as UTF-8 and try again")
+    ids = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    ids = [i for i in ids if i]
+    if not ids:
+        raise click.ClickException(f"{path.name} names no bidder: write one bidder id per line")
+    return ids
+
+
 @main.group()
 def bids() -> None:
     """Bid-level tables scored without a workspace (围标串标 screening)."""
@@ -1299,32 +1320,66 @@ def bids() -> None:
     "--columns",
     "spec",
     required=True,
-    help="Which of FILE's columns are what: tender=COL,bidder=COL[,amount=COL][,winner=COL].",
+    help="Which of FILE's columns are what: tender=COL,bidder=COL[,amount=COL][,winner=COL]"
+    "[,buyer=COL][,trade=COL][,date=COL]. Buyer, trade and date make each tender's prices be judged "
+    "against tenders of its own buyer, trade and year.",
 )
 @click.option("--out", "out", default="-", show_default=True, help="CSV to write ('-' for standard output).")
 @click.option("--evidence", is_flag=True, help="Add the evidence columns (wins, screens, community, ring test).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the community detection.")
-def bids_score(file: str, spec: str, out: str, evidence: bool, seed: int) -> None:
-    """Score every bidder in a bid-level table for bid rigging; no labels used.
+@click.option(
+    "--known",
+    "known_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Bidders already proven to collude, one id per line as in the bidder column (# starts a comment): "
+    "the others are also ranked by their ties to them, and the price direction is learned from them.",
+)
+@click.option(
+    "--direction",
+    type=click.Choice(["auto", "both", "tight", "dispersed"]),
+    default="auto",
+    show_default=True,
+    help="Which way prices point to collusion: tight (covers just above the winner), dispersed (covers far "
+    "above it), both (either tail), auto (learned from --known, else both).",
+)
+def bids_score(
+    file: str, spec: str, out: str, evidence: bool, seed: int, known_file: str | None, direction: str
+) -> None:
+    """Score every bidder in a bid-level table for bid rigging.
 
     Writes one row per bidder: bidder,score,ring (higher score = more likely
-    in a cartel; ring names a suspicious group of firms that bid together, or
-    is empty). Reads CSV (UTF-8 or GBK/GB18030) or XLSX.
+    in a cartel; ring names a group of firms whose shared tenders are priced
+    unlike the rest of their market, or is empty). Reads CSV (UTF-8 or
+    GBK/GB18030) or XLSX. No labels are used unless --known names firms
+    already proven to collude; one proven case then opens the next.
 
     \b
     Example:
       liandong bids score bids.csv --out scores.csv \\
         --columns tender=Tender,bidder=Competitors,amount=Bid_value,winner=Winner
-      liandong bids score 招投标.xlsx --columns tender=项目编号,bidder=投标人,amount=投标报价,winner=是否中标
+      liandong bids score 招投标.xlsx --known 已查实.txt \\
+        --columns tender=项目编号,bidder=投标人,amount=投标报价,winner=是否中标,buyer=招标人,date=开标日期
     """
-    from analytics.bids import parse_column_spec, read_bid_table, score_firms
+    from analytics.bids import analyse_bids, parse_column_spec, read_bid_table
 
+    known: list[str] | None = None
+    if known_file is not None:
+        known = _read_known(Path(known_file))
     try:
         table = read_bid_table(file, parse_column_spec(spec))
-        scored = score_firms(table, seed=seed)
+        found = analyse_bids(table, seed=seed, known=known, direction=direction)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    columns = list(scored.columns) if evidence else ["bidder", "score", "ring"]
+    scored = found.firms
+    if known is not None:
+        missing = found.params.get("known_not_in_table", [])
+        click.echo(
+            f"known colluders: {found.params['known']} of {len(set(known))} found in the table"
+            + (f" (not found: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''})" if missing else ""),
+            err=True,
+        )
+    click.echo(f"price direction: {found.direction_reason}", err=True)
+    columns = list(scored.columns) if evidence else ["bidder", "score", "ring"] + (["known"] if known else [])
     frame = scored[columns]
     if out == "-":
         click.echo(frame.to_csv(index=False), nl=False)
@@ -1353,8 +1408,16 @@ def bids_score(file: str, spec: str, out: str, evidence: bool, seed: int) -> Non
     show_default=True,
     help="GB/T 2260 code of the province whose real cities and counties are used.",
 )
+@click.option(
+    "--difficulty",
+    type=click.Choice(["default", "hard"]),
+    default="default",
+    show_default=True,
+    help="hard: prices that differ by market, imperfect rotation, varied cover bids, real post titles, "
+    "findings clustered inside units and small tiers, instead of exactly what the detectors test for.",
+)
 @_json_option
-def generate(scale: str, seed: int, out: str, province_code: str, as_json: bool) -> None:
+def generate(scale: str, seed: int, out: str, province_code: str, difficulty: str, as_json: bool) -> None:
     """Write realistic tier exports with planted patterns, and truth.json.
 
     Each inspection office's files come in its own format (XLSX with title
@@ -1366,6 +1429,7 @@ def generate(scale: str, seed: int, out: str, province_code: str, as_json: bool)
     \b
     Example:
       liandong generate --scale tiny --seed 7 --out ./data/tiny
+      liandong generate --scale small --difficulty hard --out ./data/hard
       liandong generate --scale province2x --out /data/p2x --json   # ~10^6 findings; takes a while
     """
     from ingest.generator import generate as run_generate
@@ -1383,6 +1447,7 @@ def generate(scale: str, seed: int, out: str, province_code: str, as_json: bool)
             progress=None
             if as_json
             else lambda step: click.echo(f"  [{time.perf_counter() - started:5.0f} s] {step}", err=True),
+            difficulty=cast("Difficulty", difficulty),
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

@@ -1,9 +1,13 @@
-"""Bid rings (围标串标, 轮流坐庄): companies that bid together in tight-priced tenders, with who is around them.
+"""Bid rings (围标串标, 轮流坐庄): companies that bid together and price together, with who is around them.
 
-Groups come from :func:`analytics.cobidding.collusive_groups`: firms whose
-pairs meet in tight-priced tenders (the cover-bid signature) far more often
-than chance, under Benjamini–Hochberg. No labels are used. Each ring is then
-described from the graph, as an inspection team would check it:
+Rings come from :func:`analytics.bids.analyse_bids`, the same engine as
+``liandong bids score``: communities of firms that mostly bid together
+(Leiden, never chained pairs), each tested on the price evidence of the
+tenders where its members met (screens ranked against tenders of the same
+buyer, year and bid count), on how steadily the members' prices move
+together, and on how many of those tenders its members won, with
+Benjamini-Hochberg over all communities. No labels are used. Each ring is
+then described from the graph, as an inspection team would check it:
 
 * the tenders where two or more members met, their price screens, and who won
   (rotation: how many members took a turn);
@@ -13,8 +17,8 @@ described from the graph, as an inspection team would check it:
   there when they were announced;
 * each member's tenders and wins.
 
-The score is ``-log10`` of the strongest pair's adjusted p-value, plus one
-for each kind of shared contact and for a rotation in which most members won.
+The score is ``-log10`` of the ring test's adjusted p-value, plus one for
+each kind of shared contact and for a rotation in which most members won.
 """
 
 from __future__ import annotations
@@ -26,31 +30,34 @@ from collections import defaultdict
 import pandas as pd
 
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
-from .cobidding import collusive_groups
+from .bids import analyse_bids
 from .graphview import GraphView
 
 __all__ = ["detect_bid_rings"]
 
 NAME = "bid-rings"
 
+_CONTACT_WORDS = {"address": "注册地址", "phone": "联系电话", "person": "高管或股东"}
+
 
 def detect_bid_rings(
     view: GraphView,
     *,
-    tight_quantile: float = 0.9,
     alpha: float = 0.05,
+    direction: str = "both",
     before: dt.date | str | None = None,
     as_of: dt.date | str | None = None,
 ) -> DetectorResult:
-    """Find rings of companies that bid together in tight-priced tenders.
+    """Find rings of companies that bid together, price together and take turns to win.
 
     Parameters
     ----------
     view : GraphView
-    tight_quantile : float
-        A tender is tight when its bids' coefficient of variation is below this share of all tenders'.
     alpha : float
-        False discovery rate over the pairs of firms tested.
+        False discovery rate over the communities of co-bidding firms tested.
+    direction : {"both", "tight", "dispersed"}
+        Which way a tender's prices point to collusion (see :func:`analytics.bids.score_firms`): ``both``
+        counts either tail of a tender's stratum, ``tight`` only the low-dispersion one.
     before : date or ISO text, optional
         Use only tenders announced before this day.
     as_of : date or ISO text, optional
@@ -72,16 +79,26 @@ def detect_bid_rings(
                 bids = bids[announced < pd.Timestamp(before)]
             if day is not None:
                 bids = bids[announced.loc[bids.index] <= day]
-        table = bids.rename(columns={"company": "bidder", "won": "winner"})
-        params = {"tight_quantile": tight_quantile, "alpha": alpha, "before": iso(before), "as_of": iso(as_of)}
-        if table.empty:
+        params = {"alpha": alpha, "direction": direction, "before": iso(before), "as_of": iso(as_of)}
+        if bids.empty:
             return DetectorResult(NAME, [], params=params, stats={"bids": 0})
-        found = collusive_groups(table, tight_quantile=tight_quantile, alpha=alpha)
+        table = pd.DataFrame(
+            {
+                "tender": bids["tender"],
+                "bidder": bids["company"],
+                "amount": bids["amount"],
+                "winner": bids["won"].fillna(False).astype(bool),
+                "buyer": bids["tender"].map(tenders["buyer"]),
+                "date": bids["tender"].map(tenders["announced"]),
+            }
+        )
+        found = analyse_bids(table, direction=direction, alpha=alpha)
     except ValueError as exc:
         raise DetectorError(str(exc)) from exc
     screens = found.screens
-    in_groups = {c for g in found.groups for c in g}
-    # Everything the groups need, cut down once to their members (the market is large, the rings small).
+    rings = found.rings
+    in_groups = {c for members in rings["members"] for c in members}
+    # Everything the rings need, cut down once to their members (the market is large, the rings small).
     group_bids = bids[bids["company"].isin(in_groups)]
     contacts = view.company_contacts[view.company_contacts["company"].isin(in_groups)]
     roles = view.company_roles[view.company_roles["company"].isin(in_groups)]
@@ -89,17 +106,26 @@ def detect_bid_rings(
     posts = view.posts.dropna(subset=["start_date"])
     posts = posts[posts["organisation"].isin(buyers_all) & ((posts["start_date"] <= day) if day is not None else True)]
     firm = group_bids.groupby("company").agg(tenders=("tender", "nunique"), wins=("won", "sum"))
+    mine_pairs = found.pairs[found.pairs["significant"]]
+    codes = {f: i for i, f in enumerate(sorted(found.firms["bidder"]))}
     detections = []
-    for group in found.groups:
+    for _, ring in rings.iterrows():
+        group = tuple(ring["members"])
+        side = ring["side"]
         members = set(group)
         mine = group_bids[group_bids["company"].isin(members)]
         per_tender = mine.groupby("tender")["company"].nunique()
         meetings = sorted(per_tender[per_tender >= 2].index)
         met = mine[mine["tender"].isin(meetings)]
-        winners = sorted(set(met.loc[met["won"], "company"]))
-        tight = [t for t in meetings if bool(screens["tight"].get(t, False))]
-        inside = found.pairs[found.pairs["a"].isin(members) & found.pairs["b"].isin(members)]
-        best_q = float(inside["q"].min()) if len(inside) else 1.0
+        winners = sorted(set(met.loc[met["won"].fillna(False).astype(bool), "company"]))
+        # The meetings furthest into the ring's tail first.
+        sign = 1.0 if side == "tight" else -1.0
+        strongest = sorted(meetings, key=lambda t: -sign * float(screens["tightness"].get(t, 0.5) or 0.5))
+        q = float(ring["q_min"])
+        member_codes = {codes[c] for c in group}
+        locks = found.firms.set_index("bidder").loc[list(group), "price_lock"]
+        lock = float(locks.median()) if locks.notna().any() else float("nan")
+        n_pairs = int(mine_pairs["a"].isin(member_codes).mul(mine_pairs["b"].isin(member_codes)).sum())
         # What else ties the members.
         shared_contacts = []
         for kind, rows in contacts[contacts["company"].isin(members)].groupby("kind"):
@@ -114,51 +140,62 @@ def detect_bid_rings(
         cadres: dict[str, set[str]] = defaultdict(set)
         at_buyers = posts[posts["organisation"].isin(buyers)]
         for t in meetings:
-            buyer, day = tenders.at[t, "buyer"], tenders.at[t, "announced"]
-            if not isinstance(buyer, str) or pd.isna(day):
+            buyer, when = tenders.at[t, "buyer"], tenders.at[t, "announced"]
+            if not isinstance(buyer, str) or pd.isna(when):
                 continue
             here = at_buyers[
                 (at_buyers["organisation"] == buyer)
-                & (at_buyers["start_date"] <= day)
-                & (at_buyers["end_date"].isna() | (at_buyers["end_date"] >= day))
+                & (at_buyers["start_date"] <= when)
+                & (at_buyers["end_date"].isna() | (at_buyers["end_date"] >= when))
             ]
             for person in here["person"]:
                 cadres[person].add(t)
         rotation = len(winners) / len(members)
         kinds = {k for k, _, _ in shared_contacts}
-        score = -math.log10(max(best_q, 1e-300)) + len(kinds) + (1.0 if rotation >= 0.5 else 0.0)
+        score = -math.log10(max(q, 1e-300)) + len(kinds) + (1.0 if rotation >= 0.5 else 0.0)
         names = [view.name_of("Company", c) for c in group]
+        member_won = met[met["won"].fillna(False).astype(bool)]
+        won_by = {
+            t: "、".join(view.name_of("Company", c) for c in firms)
+            for t, firms in member_won.groupby("tender")["company"]
+        }
+
         evidence = [
             Evidence(
-                "tight tender where members met",
+                "成员同场投标",
                 "Tender",
                 str(t),
-                f"{int(per_tender[t])} members bid; coefficient of variation {screens.at[t, 'cv']:.3f}; won by "
-                + ", ".join(view.name_of("Company", c) for c in met.loc[(met["tender"] == t) & met["won"], "company"])
-                or "an outsider",
+                f"{int(per_tender[t])}家成员投标；报价离散系数{screens.at[t, 'cv']:.3f}"
+                f"（报价接近程度居同类招标{float(screens.at[t, 'tightness']):.0%}分位）"
+                f"；中标：{won_by.get(t, '成员以外的企业')}"
+                if t in screens.index and pd.notna(screens.at[t, "cv"]) and pd.notna(screens.at[t, "tightness"])
+                else f"{int(per_tender[t])}家成员投标；中标：{won_by.get(t, '成员以外的企业')}",
                 iso(tenders.at[t, "announced"]) if t in tenders.index else None,
             )
-            for t in tight[:10]
+            for t in strongest[:10]
         ]
         evidence += [
             Evidence(
-                f"shared {kind}",
+                f"共用{_CONTACT_WORDS.get(kind, kind)}",
                 {"address": "Address", "phone": "Phone", "person": "Person"}[kind],
                 str(value),
-                "shared by " + ", ".join(view.name_of("Company", c) for c in firms),
+                "、".join(view.name_of("Company", c) for c in firms) + "共用",
             )
             for kind, value, firms in shared_contacts
         ]
-        evidence += [Evidence("buyer", "Organisation", b, view.name_of("Organisation", b)) for b in buyers]
+        evidence += [Evidence("招标单位", "Organisation", b, view.name_of("Organisation", b)) for b in buyers]
+        side_text = "报价异常接近" if side == "tight" else "报价异常分散"
+        lock_text = f"，成员间报价锁定度{float(lock):.2f}（1为互不相关）" if pd.notna(lock) else ""
+        contact_text = "；共用" + "、".join(_CONTACT_WORDS.get(k, k) for k in sorted(kinds)) if kinds else ""
         detections.append(
             Detection(
                 detector=NAME,
                 kind="bid-ring",
                 subject="ring:" + group[0],
                 score=round(score, 3),
-                summary=f"{len(group)} companies ({'、'.join(names[:4])}{'…' if len(names) > 4 else ''}) met in "
-                f"{len(meetings)} tenders, {len(tight)} of them tight-priced; {len(winners)} members took turns to win"
-                + (f"; shared {', '.join(sorted(kinds))}" if kinds else ""),
+                summary=f"{len(group)}家企业（{'、'.join(names[:4])}{'等' if len(names) > 4 else ''}）"
+                f"在{len(meetings)}次招标中同场投标，{int(ring['tail_meetings'])}次{side_text}，"
+                f"{len(winners)}家轮流中标{lock_text}{contact_text}",
                 where={
                     "companies": tuple(group),
                     "tenders": tuple(meetings),
@@ -169,10 +206,13 @@ def detect_bid_rings(
                 details={
                     "members": list(group),
                     "meetings": len(meetings),
-                    "tight_meetings": len(tight),
                     "winners": winners,
                     "rotation": round(rotation, 3),
-                    "pair_q_min": best_q,
+                    "tail_meetings": int(ring["tail_meetings"]),
+                    "side": side,
+                    "pairs": n_pairs,
+                    "pair_q_min": q,
+                    "price_lock": None if pd.isna(lock) else round(float(lock), 3),
                     "shared_contacts": [{"kind": k, "value": v, "companies": f} for k, v, f in shared_contacts],
                     "buyers": buyers,
                     "cadres_at_buyers": {p: sorted(ts) for p, ts in sorted(cadres.items())},
@@ -191,7 +231,7 @@ def detect_bid_rings(
         stats={
             "bids": len(table),
             "tenders": int(table["tender"].nunique()),
-            "tight_share": round(found.p0, 4),
             "pairs_tested": len(found.pairs),
+            "direction": found.direction,
         },
     )

@@ -246,12 +246,13 @@ register(
 )
 register(
     "bid-rings",
-    "围标串标 companies bidding together in tight-priced tenders",
+    "围标串标 companies bidding together, pricing together and taking turns to win",
     detect_bid_rings,
     requires=(BIDS,),
     columns=(
         *("subject", "kind", "score", "summary", "companies", "tenders", "organisations", "cadres", "members"),
-        *("meetings", "tight_meetings", "winners", "rotation", "pair_q_min", "shared_contacts", "buyers"),
+        *("meetings", "tail_meetings", "side", "pairs", "pair_q_min", "winners", "rotation", "price_lock"),
+        *("shared_contacts", "buyers"),
         *("cadres_at_buyers", "member_bids", "evidence"),
     ),
 )

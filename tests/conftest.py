@@ -19,6 +19,22 @@ FIXTURES = Path(__file__).parent / "fixtures"
 TYPES_SCHEMA = load_schema(FIXTURES / "schema_types")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``-n 2 --dist loadgroup``, as ``.ci/run`` runs) the tests run on two workers.
+
+    Every test that talks to the shared Neo4j server clears it first, so they all run on one worker, one
+    after another; so do the fault tests, which start servers of their own and share a session-wide
+    outage scenario. The other worker takes the rest.
+    """
+    if not hasattr(config, "workerinput"):  # not a pytest-xdist worker: nothing to schedule
+        return
+    here = Path(__file__).parent
+    for item in items:
+        if item.get_closest_marker("neo4j") is not None or here / "faults" in Path(item.path).parents:
+            item.add_marker(pytest.mark.xdist_group("neo4j"))
+
+
 def _neo4j_or_skip():
     if not os.environ.get("NEO4J_URI"):
         reason = "no Neo4j server configured (set NEO4J_URI and NEO4J_PASSWORD, or run bash .ci/run)"

