@@ -450,9 +450,11 @@ def _suspicion(
 ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """The suspicion index, ranked within each tender's finest stratum of at least ``_MIN_STRATUM`` tenders.
 
-    The strata run from finest to coarsest: bid-count class with buyer and year, then with the buyer alone;
-    the same with the trade (the market: what is bought, and where) instead of the buyer; the bid-count
-    class with the year; the class alone; then the whole table. A tender's screens
+    The strata run from finest to coarsest: bid-count class with buyer and year, then with the buyer alone,
+    then the buyer's tenders of every size (by year, then all); the same with the trade (the market: what is
+    bought, and where) instead of the buyer; the bid-count class with the year; the class alone; then the
+    whole table. A buyer's or a market's own tenders come before tenders of the same size elsewhere, since
+    honest dispersion differs more between markets than between sizes. A tender's screens
     are ranked among the tenders of the first of those with enough priced tenders, so a buyer whose honest
     tenders are always tight, or a year of thin competition, is not mistaken for collusion. Returns the
     index and a text naming the baseline used (e.g. ``"size 4-5, buyer, year"``).
@@ -465,6 +467,11 @@ def _suspicion(
             if "year" in strata.columns:
                 levels.append([*size, group, "year"])
             levels.append([*size, group])
+            # A buyer (or market) is a market of its own before tenders of its size elsewhere are.
+            if size:
+                if "year" in strata.columns:
+                    levels.append([group, "year"])
+                levels.append([group])
     if "year" in strata.columns:
         levels.append([*size, "year"])
     levels += [size, []] if size else [[]]

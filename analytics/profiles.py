@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from .base import Detection, DetectorError, DetectorResult, Evidence, iso
+from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
 
 __all__ = ["organisation_profile", "team_quality", "lead_conversion", "detect_profiles"]
@@ -29,7 +29,36 @@ NAME = "profiles"
 _SERIOUS = ("serious", "severe")
 
 
-def organisation_profile(view: GraphView, organisation: str) -> dict[str, Any]:
+class _Records:
+    """The dated records a profile reads, as they stood on a day (all of them without one).
+
+    A record dated after the day is not seen; an undated one is (there is no telling when it came).
+    """
+
+    def __init__(self, view: GraphView, day: pd.Timestamp | None):
+        def upto(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+            if day is None or frame.empty:
+                return frame
+            return frame[~(pd.to_datetime(frame[column]) > day)].reset_index(drop=True)
+
+        self.findings = upto(view.findings, "found_date")
+        self.leads = upto(view.leads, "received_date")
+        self.tours = upto(view.tours, "start_date")
+        self.inspected = view.inspected[view.inspected["tour"].isin(self.tours["tour"])]
+        self.rectifications = upto(view.rectifications, "reported_date")
+        self.transfers = upto(view.transfers, "transfer_date")
+        self.findings_by_org = self.findings.groupby("organisation").indices if len(self.findings) else {}
+        self.leads_by_org = self.leads.groupby("organisation").indices if len(self.leads) else {}
+        self.findings_per_org = self.findings.groupby("organisation").size()
+        self.inspections_per_org = self.inspected.groupby("organisation")["tour"].nunique()
+
+
+def _records(view: GraphView, as_of: dt.date | str | None) -> _Records:
+    day = judged_day(as_of)
+    return view.memo("profile-records", {"as_of": day}, lambda: _Records(view, day))
+
+
+def organisation_profile(view: GraphView, organisation: str, *, as_of: dt.date | str | None = None) -> dict[str, Any]:
     """Everything on record about one organisation (a canonical id or any of its record keys).
 
     Returns
@@ -38,28 +67,28 @@ def organisation_profile(view: GraphView, organisation: str) -> dict[str, Any]:
         ``organisation`` (a Series: name, tier, system, region), ``findings_by_year`` (DataFrame: year x
         category counts), ``findings`` (DataFrame), ``rectification`` (dict of counts by status, verified),
         ``leads`` (DataFrame), ``peers`` (DataFrame of the same system and tier: findings, inspections,
-        findings per inspection, rank).
+        findings per inspection, rank). With ``as_of``, only records dated on or before that day.
     """
     org = view.canonical("Organisation").get(organisation, organisation)
     if org not in view.organisations.index:
         raise DetectorError(f"no organisation {organisation!r} in the graph; search names with GraphView.organisations")
     info = view.organisations.loc[org]
-    by_org = _rows_by_org(view)
-    findings = view.findings.iloc[by_org["findings"].get(org, [])].sort_values("found_date")
+    records = _records(view, as_of)
+    findings = records.findings.iloc[records.findings_by_org.get(org, [])].sort_values("found_date")
     by_year = (
         findings.assign(year=findings["found_date"].dt.year)
         .pivot_table(index="year", columns="category", values="finding", aggfunc="count", fill_value=0)
         .astype(int)
     )
-    rect = view.rectifications[view.rectifications["finding"].isin(findings["finding"])]
+    rect = records.rectifications[records.rectifications["finding"].isin(findings["finding"])]
     rectification = {
         "findings": len(findings),
         "with_rectification": len(rect),
         **{f"status_{k}": int(v) for k, v in rect["status"].value_counts().items()},
         "verified": int(rect["verified"].fillna(False).astype(bool).sum()),
     }
-    leads = view.leads.iloc[by_org["leads"].get(org, [])]
-    peers = _peers(view, info)
+    leads = records.leads.iloc[records.leads_by_org.get(org, [])]
+    peers = _peers(view, info, records)
     return {
         "organisation": info,
         "findings_by_year": by_year,
@@ -70,12 +99,12 @@ def organisation_profile(view: GraphView, organisation: str) -> dict[str, Any]:
     }
 
 
-def _peers(view: GraphView, info: pd.Series) -> pd.DataFrame:
+def _peers(view: GraphView, info: pd.Series, records: _Records) -> pd.DataFrame:
     orgs = view.organisations
     same = orgs[(orgs["system"] == info.get("system")) & (orgs["tier"] == info.get("tier"))]
     if same.empty or not isinstance(info.get("system"), str):
         return pd.DataFrame(columns=["name", "findings", "inspections", "per_inspection", "rank"])
-    counts, visits = _org_counts(view)
+    counts, visits = records.findings_per_org, records.inspections_per_org
     out = pd.DataFrame(
         {
             "name": same["name"],
@@ -88,44 +117,24 @@ def _peers(view: GraphView, info: pd.Series) -> pd.DataFrame:
     return out.sort_values(["rank", "name"])
 
 
-def _rows_by_org(view: GraphView) -> dict[str, dict[Any, Any]]:
-    # Row positions of findings and leads per organisation, computed once per view.
-    return view.memo(
-        "profile-rows",
-        {},
-        lambda: {
-            "findings": view.findings.groupby("organisation").indices if len(view.findings) else {},
-            "leads": view.leads.groupby("organisation").indices if len(view.leads) else {},
-        },
-    )
+def team_quality(view: GraphView, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """Per tour: level, kind, team, round, days, targets, findings, serious findings, per team-day, rectification.
 
-
-def _org_counts(view: GraphView) -> tuple[pd.Series, pd.Series]:
-    # Findings and inspections per organisation, computed once per view.
-    return view.memo(
-        "profile-counts",
-        {},
-        lambda: (
-            view.findings.groupby("organisation").size(),
-            view.inspected.groupby("organisation")["tour"].nunique(),
-        ),
-    )
-
-
-def team_quality(view: GraphView) -> pd.DataFrame:
-    """Per tour: level, kind, team, round, days, targets, findings, serious findings, per team-day, rectification."""
-    tours = view.tours.copy()
+    With ``as_of``: the tours begun by that day, with the findings and rectifications dated by it.
+    """
+    records = _records(view, as_of)
+    tours = records.tours.copy()
     tours["days"] = (tours["end_date"] - tours["start_date"]).dt.days + 1
-    f = view.findings.dropna(subset=["tour"])
+    f = records.findings.dropna(subset=["tour"])
     per = f.groupby("tour").agg(
         findings=("finding", "size"), serious=("severity", lambda s: int(s.isin(_SERIOUS).sum()))
     )
-    rect = view.rectifications.merge(f[["finding", "tour"]], on="finding", how="inner")
+    rect = records.rectifications.merge(f[["finding", "tour"]], on="finding", how="inner")
     done = rect.groupby("tour").agg(
         rectified=("status", lambda s: int((s == "completed").sum())),
         verified=("verified", lambda s: int(s.fillna(False).astype(bool).sum())),
     )
-    targets = view.inspected.groupby("tour")["organisation"].nunique().rename("targets")
+    targets = records.inspected.groupby("tour")["organisation"].nunique().rename("targets")
     out = tours.set_index("tour").join(per).join(done).join(targets)
     for c in ("findings", "serious", "rectified", "verified", "targets"):
         out[c] = out[c].fillna(0).astype(int)
@@ -138,12 +147,16 @@ def team_quality(view: GraphView) -> pd.DataFrame:
 
 
 def lead_conversion(view: GraphView, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
-    """Leads by source and tier of the organisation concerned: transferred, overdue, became cases."""
-    leads = view.leads.copy()
+    """Leads by source and tier of the organisation concerned: transferred, overdue, became cases.
+
+    With ``as_of``: the leads received and transfers made by that day, overdue on that day.
+    """
+    records = _records(view, as_of)
+    leads = records.leads.copy()
     if leads.empty:
         return pd.DataFrame(columns=["source", "tier", "leads", "transferred", "overdue", "cases", "case_rate"])
     leads["tier"] = leads["organisation"].map(view.organisations["tier"]).fillna("unknown")
-    transfers = view.transfers
+    transfers = records.transfers
     day = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(view.latest_date() or dt.date.today())
     late = transfers[
         (transfers["deadline"] < day)
@@ -169,7 +182,8 @@ def detect_profiles(view: GraphView, *, top: int | None = 200, as_of: dt.date | 
         ``kind`` ``team-quality`` (score: findings per team-day) or ``organisation-profile`` (score: findings).
     """
     detections = []
-    teams = team_quality(view)
+    records = _records(view, as_of)
+    teams = team_quality(view, as_of=as_of)
     for tour, row in teams.iterrows():
         if pd.isna(row["per_team_day"]):
             continue
@@ -191,12 +205,12 @@ def detect_profiles(view: GraphView, *, top: int | None = 200, as_of: dt.date | 
                 },
             )
         )
-    counts = view.findings.groupby("organisation").size()
+    counts = records.findings_per_org
     # Most findings first; ties by id, so the same graph always gives the same top.
     counts = counts.iloc[sorted(range(len(counts)), key=lambda i: (-counts.iloc[i], counts.index[i]))]
     chosen = counts.index if top is None else counts.index[:top]
     for org in chosen:
-        p = organisation_profile(view, org)
+        p = organisation_profile(view, org, as_of=as_of)
         info, rect = p["organisation"], p["rectification"]
         by_cat = p["findings"]["category"].value_counts()
         detections.append(

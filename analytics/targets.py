@@ -147,23 +147,30 @@ def _ring_wins(view: GraphView, ring_companies: set[str]) -> pd.DataFrame:
 class _Events:
     """Dated events per organisation, read once from the view."""
 
-    def __init__(self, view: GraphView, ring_companies: set[str]):
+    def __init__(self, view: GraphView, ring_companies: set[str], day: pd.Timestamp | None = None):
         f = view.findings.dropna(subset=["organisation", "found_date"])
         self.findings = f.rename(columns={"found_date": "date"})[["organisation", "date", "category", "severity"]]
         self.serious = self.findings[self.findings["severity"].isin(["serious", "severe"])]
-        first = f.drop_duplicates(["organisation", "category"]).rename(columns={"found_date": "date"})
+        # The first finding of each category at a unit: the earliest, whatever order the graph lists them in.
+        first = (
+            f.sort_values("found_date", kind="mergesort")
+            .drop_duplicates(["organisation", "category"])
+            .rename(columns={"found_date": "date"})
+        )
         self.first_of_category = first[["organisation", "date"]]
         leads = view.leads.dropna(subset=["organisation", "received_date"])
         self.leads = leads.rename(columns={"received_date": "date"})[["organisation", "date"]]
         t = view.transfers.merge(view.leads[["lead", "organisation"]], on="lead", how="inner")
         self.transfers = t.rename(columns={"transfer_date": "date"})[["organisation", "date"]]
-        # Recurrences: dated by the later finding.
-        rec = view.memo("recurrence", {}, lambda: detect_recurrence(view))
+        # Recurrences: dated by the later finding, judged on the day (its base rates would otherwise read
+        # findings made after it).
+        judged = {} if day is None else {"as_of": day.date()}
+        rec = view.memo("recurrence", judged, lambda: detect_recurrence(view, **judged))
         self.recurrences = pd.DataFrame(
             [(d.details["organisation"], pd.Timestamp(p["found"])) for d in rec for p in d.details["pairs"]],
             columns=["organisation", "date"],
         )
-        coi = view.memo("conflict-of-interest", {}, lambda: detect_conflicts(view))
+        coi = view.memo("conflict-of-interest", judged, lambda: detect_conflicts(view, **judged))
         self.conflicts = pd.DataFrame(
             [(d.details["buyer"], pd.Timestamp(d.details["announced"])) for d in coi], columns=["organisation", "date"]
         )
@@ -223,7 +230,7 @@ def _known_before(
     ring_companies = {c for d in rings for c in d.where.get("companies", ())}
     systemic = {(d.details["system"], d.details["category"]) for d in detect_systemic_problems(view, before=day)}
     if events is None:
-        return _Events(view, ring_companies), systemic
+        return _Events(view, ring_companies, day), systemic
     known = copy.copy(events)
     known.ring_wins = _ring_wins(view, ring_companies)
     return known, systemic

@@ -20,6 +20,14 @@ counted too.
 Surges get the same treatment: null worlds where every region follows the province's trend with
 overdispersed counts, and worlds with one region's count multiplied from one year on.
 
+So do bid rings (``analyse_bids``, the engine of ``bids score`` and the ``bid-rings`` detector): null
+markets where every price is honest but markets differ (each region its own honest dispersion, log-uniform
+2%-15%; firms of unequal activity and persistent cost advantages; most bidders from the tender's own region),
+and the same markets with one ring of 4 firms carving up some of its region's tenders, its covers either
+tight (1-5% above the designated winner) or thrown far above it (2.5-4 times), the winner drawn at random
+among the members present. A ring counts as found when a reported ring holds at least 3 of its members and
+no more outsiders than members.
+
 The detector's own path (``detect_systemic_problems``) calls the same ``pair_tests`` and BH; the
 tests run a fast version of the null check and the detector on graphs on both backends.
 """
@@ -37,6 +45,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analytics.bids import analyse_bids  # noqa: E402
 from analytics.systemic import discrete_bh, pair_tests, smallest_p, tier_shows  # noqa: E402
 
 TIERS = ("province", "city", "county")
@@ -155,28 +164,140 @@ def surges(worlds: int, fdr: float) -> dict:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--worlds", type=int, default=200)
-    parser.add_argument("--fdr", type=float, default=0.05)
-    parser.add_argument("--json", help="write the figures here")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    out: dict = {"fdr": args.fdr, "worlds": args.worlds, "null": [], "power": []}
-    print(f"Null worlds ({args.worlds} seeds each; nominal false-discovery rate {args.fdr}):")
+def bid_market(
+    rng: np.random.Generator,
+    regions: int = 4,
+    firms: int = 15,
+    tenders: int = 60,
+    ring_tenders: int = 0,
+    covers: tuple[float, float] = (1.01, 1.05),
+) -> pd.DataFrame:
+    """One procurement market of honest bids, optionally with one 4-firm ring in region 0 (firms R0-R3)."""
+    rows = []
+    names = [[f"F{r}-{i:02d}" for i in range(firms)] for r in range(regions)]
+    activity = [rng.lognormal(0.0, 0.7, firms) for _ in range(regions)]
+    cost_edge = {f: rng.normal(0.0, 0.03) for region in names for f in region}
+    for r in range(regions):
+        sigma = float(np.exp(rng.uniform(np.log(0.02), np.log(0.15))))
+        for t in range(tenders):
+            n = int(rng.integers(3, 9))
+            weights = activity[r] / activity[r].sum()
+            local = rng.choice(names[r], size=min(n, firms), replace=False, p=weights).tolist()
+            if rng.random() < 0.1:  # a firm from another region
+                other = names[(r + 1) % regions]
+                local[-1] = str(rng.choice(other))
+            cost = rng.uniform(1e5, 5e6)
+            amounts = [cost * np.exp(cost_edge[f] + rng.normal(0.0, sigma)) for f in local]
+            low = int(np.argmin(amounts))
+            tender = f"T{r}-{t:03d}"
+            day = f"{2021 + t % 3}-{1 + t % 12:02d}-15"
+            rows += [
+                (tender, f, a, i == low, f"buyer{r}-{t % 3}", f"region{r}", day)
+                for i, (f, a) in enumerate(zip(local, amounts, strict=True))
+            ]
+    ring = ["R0", "R1", "R2", "R3"]
+    for t in range(ring_tenders):
+        members = [m for m in ring if rng.random() < 0.85] or ring[:2]
+        members = members if len(members) >= 2 else ring[:2]
+        winner = str(rng.choice(members))
+        outsiders = rng.choice(names[0], size=int(rng.integers(0, 3)), replace=False).tolist()
+        cost = rng.uniform(1e5, 5e6)
+        price = cost * rng.uniform(0.9, 1.0)
+        tender = f"RT-{t:03d}"
+        day = f"{2021 + t % 3}-{1 + t % 12:02d}-20"
+        for f in members:
+            amount = price if f == winner else price * rng.uniform(*covers)
+            rows.append((tender, f, amount, f == winner, f"buyer0-{t % 3}", "region0", day))
+        for f in outsiders:
+            rows.append(
+                (
+                    tender,
+                    f,
+                    cost * np.exp(cost_edge[f] + rng.normal(0.0, 0.08)),
+                    False,
+                    f"buyer0-{t % 3}",
+                    "region0",
+                    day,
+                )
+            )
+    return pd.DataFrame(rows, columns=["tender", "bidder", "amount", "winner", "buyer", "trade", "date"])
+
+
+def ring_found(rings: pd.DataFrame) -> bool:
+    planted = {"R0", "R1", "R2", "R3"}
+    for members in rings["members"]:
+        inside = planted & set(members)
+        if len(inside) >= 3 and len(members) - len(inside) <= len(inside):
+            return True
+    return False
+
+
+def bid_rings(worlds: int, fdr: float) -> dict:
+    out: dict = {"null": [], "power": []}
+    print(f"\nBid rings, null markets ({worlds} each; the engine's pair test at false-discovery rate {fdr}):")
+    print(f"  {'regions':>7} {'direction':>9} {'markets with a ring':>20} {'share of pair p<=0.05':>22}")
+    for regions in (2, 4, 8):
+        for direction in ("both", "tight"):
+            rng = np.random.default_rng(7000 + regions)
+            with_ring, small, tested = 0, 0, 0
+            for _ in range(worlds):
+                found = analyse_bids(bid_market(rng, regions=regions), direction=direction, alpha=fdr)
+                with_ring += bool(len(found.rings))
+                small += int((found.pairs["p"] <= 0.05).sum())
+                tested += len(found.pairs)
+            row = {
+                "regions": regions,
+                "direction": direction,
+                "markets_with_ring": with_ring / worlds,
+                "share_p_below_005": small / max(tested, 1),
+                "worlds": worlds,
+            }
+            out["null"].append(row)
+            print(f"  {regions:>7} {direction:>9} {row['markets_with_ring']:>20.3f} {row['share_p_below_005']:>22.4f}")
+    print("\nBid rings, power (4 regions; one ring of 4 firms in region 0; share of markets where it is found,")
+    print("and markets with a ring that is not it):")
+    print(f"  {'covers':>12} {'ring tenders':>12} {'direction':>9} {'found':>6} {'other rings':>11}")
+    for label, covers in (("1-5% above", (1.01, 1.05)), ("2.5-4x", (2.5, 4.0))):
+        for k in (8, 16, 32):
+            for direction in ("both", "tight", "dispersed"):
+                rng = np.random.default_rng(9000 + k)
+                found_n, other = 0, 0
+                for _ in range(worlds):
+                    found = analyse_bids(bid_market(rng, ring_tenders=k, covers=covers), direction=direction, alpha=fdr)
+                    hit = ring_found(found.rings)
+                    found_n += hit
+                    other += len(found.rings) > int(hit)
+                row = {
+                    "covers": label,
+                    "ring_tenders": k,
+                    "direction": direction,
+                    "found": found_n / worlds,
+                    "markets_with_other_rings": other / worlds,
+                    "worlds": worlds,
+                }
+                out["power"].append(row)
+                print(
+                    f"  {label:>12} {k:>12} {direction:>9} {row['found']:>6.2f} "
+                    f"{row['markets_with_other_rings']:>11.2f}"
+                )
+    return out
+
+
+def systemic(worlds: int, fdr: float, out: dict) -> None:
+    print(f"Null worlds ({worlds} seeds each; nominal false-discovery rate {fdr}):")
     print(f"  {'kind':<12} {'systems':>7} {'units/tier':>10} {'worlds with a hit':>18} {'share of p<=0.05':>17}")
     for kind in ("clustered", "independent"):
         for systems, n in ((6, 5), (8, 10), (12, 20)):
             rng = np.random.default_rng(1000 + systems)
             any_hit, small, tested = 0, 0, 0
-            for _ in range(args.worlds):
+            for _ in range(worlds):
                 units, found = world(rng, kind, systems, {"province": 1, "city": n, "county": 3 * n}, 15)
                 pairs = pair_tests(units, found)
-                any_hit += bool(hits(pairs, args.fdr))
+                any_hit += bool(hits(pairs, fdr))
                 ps = [p for _, _, p, _ in pairs]
                 small += sum(p <= 0.05 for p in ps)
                 tested += len(ps)
-            rate = any_hit / args.worlds
+            rate = any_hit / worlds
             print(f"  {kind:<12} {systems:>7} {n:>4}/{3 * n:<5} {rate:>18.3f} {small / max(tested, 1):>17.4f}")
             out["null"].append(
                 {
@@ -196,10 +317,9 @@ def main() -> None:
         for n in (5, 10, 20):
             rng = np.random.default_rng(int(effect * 100) + n)
             found_n, cross_n, false_hits, all_hits, fdp = 0, 0, 0, 0, 0.0
-            worlds = args.worlds
             for _ in range(worlds):
                 units, found = world(rng, "clustered", 8, {"city": n, "county": n}, 15, effect)
-                h = hits(pair_tests(units, found), args.fdr)
+                h = hits(pair_tests(units, found), fdr)
                 planted = [x for x in h if x[0] == "s0" and x[1] == "c0"]
                 found_n += bool(planted)
                 cross_n += bool(planted and planted[0][2])
@@ -221,7 +341,23 @@ def main() -> None:
                 f"  {effect:>6} {n:>10} {row['found']:>6.2f} {row['cross_tier']:>10.2f} "
                 f"{false_hits:>5}/{all_hits:<5} {row['fdr']:>8.3f}"
             )
-    out["surges"] = surges(args.worlds, args.fdr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--worlds", type=int, default=200)
+    parser.add_argument("--fdr", type=float, default=0.05)
+    parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--only", choices=["systemic", "surges", "bid-rings"], help="run one part")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    out: dict = {"fdr": args.fdr, "worlds": args.worlds, "null": [], "power": []}
+    if args.only in (None, "systemic"):
+        systemic(args.worlds, args.fdr, out)
+    if args.only in (None, "surges"):
+        out["surges"] = surges(args.worlds, args.fdr)
+    if args.only in (None, "bid-rings"):
+        out["bid_rings"] = bid_rings(args.worlds, args.fdr)
     out["seconds"] = round(time.perf_counter() - started, 1)
     print(f"\n{out['seconds']} s")
     if args.json:

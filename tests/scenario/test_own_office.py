@@ -365,7 +365,8 @@ def test_profiles_count_every_units_findings_and_find_the_team_that_found_nothin
 
 # --------------------------------------------------------------------------------------------- the command line
 def test_the_command_line_loads_and_analyses_the_office(exports: Path, tmp_path: Path) -> None:
-    runner = CliRunner(env={"LIANDONG_SECRET_KEY": KEY.decode()})
+    # The embedded workspace named below, never the shared server a NEO4J_URI in the environment names.
+    runner = CliRunner(env={"LIANDONG_SECRET_KEY": KEY.decode(), "NEO4J_URI": None})
     workspace = tmp_path / "ws"
     args = ["--workspace", str(workspace), "ingest", "--taxonomy", str(TAXONOMY)]
     for path in MAPPINGS:
