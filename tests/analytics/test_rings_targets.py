@@ -179,3 +179,22 @@ def test_a_tour_that_found_nothing_is_a_negative_example(backend):
 )
 def test_relay_office(tier, region, office):
     assert _relay_office(tier, region) == office
+
+
+def test_a_null_market_in_the_graph_gives_no_ring_and_the_engine_s_answer(backend):
+    """The calibration holds through the graph: an honest market written to either backend gives no ring,
+    and the detector tests the same pairs as the engine on the bid table."""
+    from .test_bids import _honest_market
+
+    market = _honest_market(np.random.default_rng(3), regions=3)
+    g = GraphBuilder()
+    buyers = {b: g.org(f"org:{b}", name=f"{b}采购单位") for b in sorted(market["buyer"].unique())}
+    firms = {f: g.company(f"c:{f}") for f in sorted(market["bidder"].unique())}
+    for tender, rows in market.groupby("tender", sort=True):
+        first = rows.iloc[0]
+        bids = [(firms[r.bidder], float(r.amount), bool(r.winner)) for r in rows.itertuples()]
+        g.tender(f"t:{tender}", buyers[first["buyer"]], first["date"], bids)
+    result = detect_bid_rings(GraphView(g.write(backend)))
+    assert len(result) == 0
+    table = market.assign(buyer="org:" + market["buyer"], bidder="c:" + market["bidder"])
+    assert result.stats["pairs_tested"] == len(analyse_bids(table).pairs) > 100
