@@ -1293,15 +1293,13 @@ def export_graph(state: _State, out: str, scope: str | None, reveal_secrets: boo
 
 def _read_known(path: Path) -> list[str]:
     """Bidder ids, one per line (UTF-8 or GB18030; blank lines and # comments skipped)."""
+    from ingest.readers import ReadError, detect_encoding
+
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise click.ClickException(f"{path.name}: not UTF-8 or GB18030 text; save it as UTF-8 and try again")
+    try:
+        text = raw.decode(detect_encoding(raw))
+    except ReadError as exc:
+        raise click.ClickException(f"{path.name}: {exc}") from None
     ids = [line.split("#", 1)[0].strip() for line in text.splitlines()]
     ids = [i for i in ids if i]
     if not ids:
