@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--exports", help="Folder of exports (generated there if empty or missing).")
     parser.add_argument("--backend", default="embedded", choices=["embedded", "neo4j"])
     parser.add_argument("--no-evaluate", action="store_true", help="Skip the entity-resolution scores.")
+    parser.add_argument("--keep", help="Keep the embedded workspace in this folder (for tracing), not a temporary one.")
     args = parser.parse_args()
 
     figures: dict[str, object] = {
@@ -59,7 +60,8 @@ def main() -> None:
         figures["generate_seconds"] = round(time.perf_counter() - start, 1)
         figures["world"] = generated.sizes
         print(f"generate: {figures['generate_seconds']} s, {generated.sizes}", flush=True)
-    work = Path(tempfile.mkdtemp(prefix="liandong-bench-"))
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="liandong-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     backend: GraphBackend
     if args.backend == "embedded":
         backend = EmbeddedBackend(work / "ws")
@@ -107,7 +109,8 @@ def main() -> None:
         figures["stats"] = backend.stats()
     finally:
         backend.close()
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     out = Path(__file__).parent / "results" / f"ingest_{args.scale}_{args.backend}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
