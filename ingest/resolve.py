@@ -900,6 +900,47 @@ def _one_edit_apart(names: list[str]) -> list[tuple[int, int]]:
     return sorted((i, j) for i, j in candidates if OSA.distance(names[i], names[j], score_cutoff=1) == 1)
 
 
+def _unambiguous(
+    pairs: list[tuple[str, str, str]], protected: set[str], unit_of: Mapping[str, str] | None = None
+) -> Iterable[tuple[str, str, float, list[str]]]:
+    """The near pairs kept: a slip linked to a directory entry only when it names that entry alone.
+
+    ``unit_of`` says which directory entries are one unit (a unit listed by several offices), so a slip
+    next to two listings of one unit is not taken for ambiguous.
+    """
+    unit_of = unit_of or {}
+    # A slip one edit from two different directory entries (温州市政局: 民政局 or 财政局?) could
+    # be either: it stays unlinked rather than joining the two. A specific slip (a swap, a sound-alike)
+    # is stronger evidence than a dropped character, so among a crowd of similar names (浙江杰创… /
+    # 浙江洁创… / 浙江创…) the one specific explanation wins; a tie at the strongest stays unlinked.
+    protected_neighbours: dict[str, dict[str, int]] = defaultdict(dict)
+    for ka, kb, why in pairs:
+        strength = 1 if why == "one character dropped" else 2
+        if kb in protected:
+            unit = unit_of.get(kb, kb)
+            protected_neighbours[ka][unit] = max(protected_neighbours[ka].get(unit, 0), strength)
+        if ka in protected:
+            unit = unit_of.get(ka, ka)
+            protected_neighbours[kb][unit] = max(protected_neighbours[kb].get(unit, 0), strength)
+    chosen: dict[str, str | None] = {}
+    for k, near in protected_neighbours.items():
+        best = max(near.values())
+        top = [n for n, strength in near.items() if strength == best]
+        chosen[k] = top[0] if len(top) == 1 else None
+    seen: set[tuple[str, str]] = set()
+    for ka, kb, why in pairs:
+        if ka in chosen and kb in protected and chosen[ka] != unit_of.get(kb, kb):
+            continue
+        if kb in chosen and ka in protected and chosen[kb] != unit_of.get(ka, ka):
+            continue
+        if (ka in chosen and chosen[ka] is None) or (kb in chosen and chosen[kb] is None):
+            continue
+        if (ka, kb) in seen:
+            continue
+        seen.add((ka, kb))
+        yield ka, kb, 0.9, [why]
+
+
 class Resolver:
     """Proposes SAME_AS links, honours analysts' decisions, and assigns canonical ids.
 
@@ -1199,26 +1240,37 @@ class Resolver:
                 links.append((anchor, key, 0.9, [f"one character mistyped in a known unit name: {unit} for {word}"]))
         # Near matches: one edit that looks like a typo, among the forms of one region, and among the
         # names as one office wrote them (a typo inside the place name defeats the region's form).
+        # A slip is judged against every group at once: an office's own list may hold only one of the two
+        # units a slip can be (寿湾镇河村: 河头村 or 青河村?), while the region's forms hold both.
+        near: list[tuple[str, str, str]] = []
         by_region: dict[str, list[str]] = defaultdict(list)
         for form in forms:
             by_region[region_of[form]].append(form)
         for region_forms in by_region.values():
-            links.extend(self._near(region_forms, forms, directory))
+            list(self._near(region_forms, forms, directory, collect=near))
         written: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for key, name in zip(frame["org_id"], frame["name"], strict=True):
             written[office_of[key] or ""][normalise_org_name(name) or key].append(key)
         for names in written.values():
-            links.extend(self._near(list(names), names, directory))
+            list(self._near(list(names), names, directory, collect=near))
         by_region = defaultdict(list)
         for form in plain:
             by_region[plain_region[form]].append(form)
         for region_forms in by_region.values():
-            links.extend(self._near(region_forms, plain, directory))
+            list(self._near(region_forms, plain, directory, collect=near))
+        unit_of = {key: form for form, members in forms.items() for key in members if key in directory}
+        links.extend(_unambiguous(near, directory, unit_of))
         return keys, links
 
     def _near(
-        self, names: list[str], groups: dict[str, list[str]], protected: set[str]
+        self,
+        names: list[str],
+        groups: dict[str, list[str]],
+        protected: set[str],
+        collect: list[tuple[str, str, str]] | None = None,
     ) -> Iterable[tuple[str, str, float, list[str]]]:
+        """Pairs one typo-like edit apart, where a slip names one directory entry only. With ``collect``,
+        the pairs are only gathered there, for :func:`_unambiguous` to judge with other groups' pairs."""
         if len(names) < 2:
             return
         names = sorted(names)
@@ -1233,30 +1285,10 @@ class Resolver:
             if ka in protected and kb in protected:
                 continue  # two directory entries are two organisations
             pairs.append((ka, kb, why))
-        # A slip one edit from two different directory entries (温州市政局: 民政局 or 财政局?) could
-        # be either: it stays unlinked rather than joining the two. A specific slip (a swap, a sound-alike)
-        # is stronger evidence than a dropped character, so among a crowd of similar names (浙江杰创… /
-        # 浙江洁创… / 浙江创…) the one specific explanation wins; a tie at the strongest stays unlinked.
-        protected_neighbours: dict[str, dict[str, int]] = defaultdict(dict)
-        for ka, kb, why in pairs:
-            strength = 1 if why == "one character dropped" else 2
-            if kb in protected:
-                protected_neighbours[ka][kb] = strength
-            if ka in protected:
-                protected_neighbours[kb][ka] = strength
-        chosen: dict[str, str | None] = {}
-        for k, near in protected_neighbours.items():
-            best = max(near.values())
-            top = [n for n, strength in near.items() if strength == best]
-            chosen[k] = top[0] if len(top) == 1 else None
-        for ka, kb, why in pairs:
-            if ka in chosen and kb in protected and chosen[ka] != kb:
-                continue
-            if kb in chosen and ka in protected and chosen[kb] != ka:
-                continue
-            if (ka in chosen and chosen[ka] is None) or (kb in chosen and chosen[kb] is None):
-                continue
-            yield ka, kb, 0.9, [why]
+        if collect is not None:
+            collect.extend(pairs)
+            return
+        yield from _unambiguous(pairs, protected)
 
     def _companies(self) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
         """Company pairs scored by a Fellegi–Sunter model on the parts of their names, place, USCC and office.
