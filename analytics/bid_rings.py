@@ -106,8 +106,6 @@ def detect_bid_rings(
     posts = view.posts.dropna(subset=["start_date"])
     posts = posts[posts["organisation"].isin(buyers_all) & ((posts["start_date"] <= day) if day is not None else True)]
     firm = group_bids.groupby("company").agg(tenders=("tender", "nunique"), wins=("won", "sum"))
-    mine_pairs = found.pairs[found.pairs["significant"]]
-    codes = {f: i for i, f in enumerate(sorted(found.firms["bidder"]))}
     detections = []
     for _, ring in rings.iterrows():
         group = tuple(ring["members"])
@@ -122,10 +120,8 @@ def detect_bid_rings(
         sign = 1.0 if side == "tight" else -1.0
         strongest = sorted(meetings, key=lambda t: -sign * float(screens["tightness"].get(t, 0.5) or 0.5))
         q = float(ring["q_min"])
-        member_codes = {codes[c] for c in group}
         locks = found.firms.set_index("bidder").loc[list(group), "price_lock"]
         lock = float(locks.median()) if locks.notna().any() else float("nan")
-        n_pairs = int(mine_pairs["a"].isin(member_codes).mul(mine_pairs["b"].isin(member_codes)).sum())
         # What else ties the members.
         shared_contacts = []
         for kind, rows in contacts[contacts["company"].isin(members)].groupby("kind"):
@@ -210,7 +206,7 @@ def detect_bid_rings(
                     "rotation": round(rotation, 3),
                     "tail_meetings": int(ring["tail_meetings"]),
                     "side": side,
-                    "pairs": n_pairs,
+                    "pairs": int(ring["pairs"]),
                     "pair_q_min": q,
                     "price_lock": None if pd.isna(lock) else round(float(lock), 3),
                     "shared_contacts": [{"kind": k, "value": v, "companies": f} for k, v, f in shared_contacts],

@@ -92,10 +92,8 @@ _COHESION = 0.5
 #: Smallest community that can be reported as a ring, and the least number of
 #: tenders in which two or more of its members must have met.
 _RING_MIN_SIZE = 3
-#: A tender is in a tail of its stratum when its suspicion is in the top tenth (tight: low variance and a
-#: lone low winner) or the bottom tenth (dispersed). A pair is a hypothesis once it met in
-#: ``_PAIR_MIN_MEETINGS`` priced tenders, and can be called with ``_PAIR_MIN_TAIL`` meetings in a tail.
-_TAIL = 0.1
+#: A pair is a hypothesis once it met in ``_PAIR_MIN_MEETINGS`` priced tenders of at most
+#: ``_PAIR_MAX_BIDDERS`` bidders, and can be called with ``_PAIR_MIN_TAIL`` meetings in a tail (``_tails``).
 _PAIR_MIN_MEETINGS = 3
 _PAIR_MIN_TAIL = 2
 _PAIR_MAX_BIDDERS = 15
@@ -445,9 +443,7 @@ def _strata(df: pd.DataFrame, screens: pd.DataFrame) -> pd.DataFrame:
 _MIN_STRATUM = 12
 
 
-def _suspicion(
-    screens: pd.DataFrame, strata: pd.DataFrame, by_size: bool = True
-) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+def _suspicion(screens: pd.DataFrame, strata: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """The suspicion index, ranked within each tender's finest stratum of at least ``_MIN_STRATUM`` tenders.
 
     The strata run from finest to coarsest: bid-count class with buyer and year, then with the buyer alone,
@@ -460,7 +456,7 @@ def _suspicion(
     index and a text naming the baseline used (e.g. ``"size 4-5, buyer, year"``).
     """
     priced = screens["n_priced"] >= 2
-    size = ["size"] if by_size else []
+    size = ["size"]
     levels: list[list[str]] = []
     for group in ("buyer", "trade"):
         if group in strata.columns:
@@ -474,7 +470,7 @@ def _suspicion(
                 levels.append([group])
     if "year" in strata.columns:
         levels.append([*size, "year"])
-    levels += [size, []] if size else [[]]
+    levels += [size, []]
     suspicion = pd.Series(np.nan, index=screens.index)
     tightness = pd.Series(np.nan, index=screens.index)
     dispersion_z = pd.Series(np.nan, index=screens.index)
@@ -697,14 +693,14 @@ def _closest(pairs: pd.DataFrame, n: int, allowed: np.ndarray | None = None) -> 
     if pairs.empty:
         return best, partner
     a, b, r = pairs["a"].to_numpy(int), pairs["b"].to_numpy(int), pairs["ratio"].to_numpy(float)
-    for me, other in ((a, b), (b, a)):
-        keep = np.ones(me.size, dtype=bool) if allowed is None else allowed[other]
-        order = np.argsort(-r[keep], kind="mergesort")  # the lowest ratio is written last, so it wins
-        me_k, other_k, r_k = me[keep][order], other[keep][order], r[keep][order]
-        better = np.isnan(best[me_k]) | (r_k < best[me_k])
-        for i in np.flatnonzero(better):
-            if np.isnan(best[me_k[i]]) or r_k[i] < best[me_k[i]]:
-                best[me_k[i]], partner[me_k[i]] = r_k[i], other_k[i]
+    both = pd.DataFrame({"me": np.concatenate([a, b]), "other": np.concatenate([b, a]), "r": np.concatenate([r, r])})
+    if allowed is not None:
+        both = both[allowed[both["other"].to_numpy()]]
+    if both.empty:
+        return best, partner
+    rows = both.loc[both.groupby("me")["r"].idxmin().to_numpy()]
+    best[rows["me"].to_numpy()] = rows["r"].to_numpy()
+    partner[rows["me"].to_numpy()] = rows["other"].to_numpy()
     return best, partner
 
 

@@ -1247,32 +1247,28 @@ class Resolver:
         for form in forms:
             by_region[region_of[form]].append(form)
         for region_forms in by_region.values():
-            list(self._near(region_forms, forms, directory, collect=near))
+            near += self._near_pairs(region_forms, forms, directory)
         written: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for key, name in zip(frame["org_id"], frame["name"], strict=True):
             written[office_of[key] or ""][normalise_org_name(name) or key].append(key)
         for names in written.values():
-            list(self._near(list(names), names, directory, collect=near))
+            near += self._near_pairs(list(names), names, directory)
         by_region = defaultdict(list)
         for form in plain:
             by_region[plain_region[form]].append(form)
         for region_forms in by_region.values():
-            list(self._near(region_forms, plain, directory, collect=near))
+            near += self._near_pairs(region_forms, plain, directory)
         unit_of = {key: form for form, members in forms.items() for key in members if key in directory}
         links.extend(_unambiguous(near, directory, unit_of))
         return keys, links
 
-    def _near(
-        self,
-        names: list[str],
-        groups: dict[str, list[str]],
-        protected: set[str],
-        collect: list[tuple[str, str, str]] | None = None,
-    ) -> Iterable[tuple[str, str, float, list[str]]]:
-        """Pairs one typo-like edit apart, where a slip names one directory entry only. With ``collect``,
-        the pairs are only gathered there, for :func:`_unambiguous` to judge with other groups' pairs."""
+    def _near_pairs(
+        self, names: list[str], groups: dict[str, list[str]], protected: set[str]
+    ) -> list[tuple[str, str, str]]:
+        """Groups' representatives one typo-like edit apart (never two directory entries), with why; which of
+        them a slip may link to, :func:`_unambiguous` decides over every grouping's pairs at once."""
         if len(names) < 2:
-            return
+            return []
         names = sorted(names)
         pairs: list[tuple[str, str, str]] = []
         for i, j in _one_edit_apart(names):
@@ -1285,10 +1281,7 @@ class Resolver:
             if ka in protected and kb in protected:
                 continue  # two directory entries are two organisations
             pairs.append((ka, kb, why))
-        if collect is not None:
-            collect.extend(pairs)
-            return
-        yield from _unambiguous(pairs, protected)
+        return pairs
 
     def _companies(self) -> tuple[list[str], list[tuple[str, str, float, list[str]]]]:
         """Company pairs scored by a Fellegi–Sunter model on the parts of their names, place, USCC and office.
