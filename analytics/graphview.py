@@ -543,11 +543,11 @@ class GraphView:
         return out
 
     def category_name(self, code: Any) -> str:
-        """A problem category as the workspace's taxonomy names it: ``违规吃喝（Z2-01）`` (the code when unknown)."""
+        """A problem category as the workspace's taxonomy names it: ``违规吃喝`` (the code when unknown)."""
         return _named(self.vocabulary["category"], code)
 
     def system_name(self, code: Any) -> str:
-        """A sector system as the workspace's taxonomy names it: ``供销合作（gx）`` (the code when unknown)."""
+        """A sector system as the workspace's taxonomy names it: ``供销合作`` (the code when unknown)."""
         return _named(self.vocabulary["system"], code)
 
     def latest_date(self) -> Any:
@@ -566,5 +566,6 @@ class GraphView:
 def _named(names: dict[str, str], code: Any) -> str:
     if code is None or code != code:
         return ""
+    # A reader sees the name alone; the code is the graph's, kept in the frames' own columns.
     name = names.get(str(code))
-    return f"{name}（{code}）" if name and name != str(code) else str(code)
+    return name if name else str(code)
