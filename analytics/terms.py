@@ -13,8 +13,9 @@ record key. Chinese is the default; ``LIANDONG_LANG=en`` switches to English.
 >>> enum_label("Lead", "source", "petition")
 '信访举报'
 
-Templates and terms live in ``analytics/data/terms.yaml`` (``key: {zh: ..., en: ...}``); enum values come from
-the declared schema, whose enums map each code to its Chinese label.
+Templates and terms live in ``analytics/data/terms/*.yaml`` (one namespace over all files, ``key: {zh: ..., en:
+...}``, nested groups joined by dots; a key defined twice is an error); enum values come from the declared
+schema, whose enums map each code to its Chinese label.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ __all__ = [
     "internal_codes",
 ]
 
-_FILE = Path(__file__).parent / "data" / "terms.yaml"
+_DIR = Path(__file__).parent / "data" / "terms"
 
 
 def lang() -> str:
@@ -52,19 +53,21 @@ def lang() -> str:
 
 @cache
 def _catalogue() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(_FILE.read_text(encoding="utf-8"))
     out: dict[str, dict[str, str]] = {}
 
-    def walk(prefix: str, node: Any) -> None:
+    def walk(path: Path, prefix: str, node: Any) -> None:
         if isinstance(node, dict) and set(node) <= {"zh", "en"} and "zh" in node:
+            if prefix in out:
+                raise ValueError(f"{path}: {prefix} is already in the catalogue")
             out[prefix] = {k: str(v) for k, v in node.items()}
             return
         if not isinstance(node, dict):
-            raise ValueError(f"{_FILE}: {prefix} is neither a group nor a {{zh, en}} entry")
+            raise ValueError(f"{path}: {prefix} is neither a group nor a {{zh, en}} entry")
         for key, value in node.items():
-            walk(f"{prefix}.{key}" if prefix else str(key), value)
+            walk(path, f"{prefix}.{key}" if prefix else str(key), value)
 
-    walk("", data)
+    for path in sorted(_DIR.glob("*.yaml")):
+        walk(path, "", yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     return out
 
 
