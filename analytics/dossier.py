@@ -182,6 +182,11 @@ def _text_width(value: Any) -> int:
     return max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) for line in text.split("\n")), default=0)
 
 
+def _lines(value: Any) -> list[str]:
+    text = "" if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
+    return text.split("\n")
+
+
 class _Sheet:
     """Writes a titled sheet of sections and tables one under another, sized and set up for printing."""
 
@@ -189,6 +194,7 @@ class _Sheet:
         self.ws = ws
         self.row = 1
         self.widths: dict[int, int] = {}
+        self.texts: dict[int, list[tuple[int, Any]]] = defaultdict(list)  # row -> (column, value) of table cells
 
     def title(self, text: str, subtitle: str = "") -> None:
         self.ws.cell(self.row, 1, text).font = _TITLE_FONT
@@ -215,6 +221,7 @@ class _Sheet:
             c = self.ws.cell(self.row, col, header)
             c.font, c.fill, c.border, c.alignment = _BOLD, _HEADER_FILL, _BOX, _WRAP
             self._width(col, header)
+            self.texts[self.row].append((col, header))
         self.row += 1
         if not rows:
             self.ws.cell(self.row, 1, _w("none"))
@@ -226,6 +233,7 @@ class _Sheet:
                 if isinstance(c.value, dt.date):
                     c.number_format = "yyyy-mm-dd"
                 self._width(col, c.value)
+                self.texts[self.row].append((col, c.value))
             self.row += 1
         if more > 0:
             self.line(_w("more", n=more))
@@ -248,6 +256,17 @@ class _Sheet:
                     break
         for col, width in widths.items():
             self.ws.column_dimensions[get_column_letter(col)].width = width
+        # Neither Excel nor LibreOffice fits a row to wrapped text it did not lay out itself: set the heights.
+        for row, cells in self.texts.items():
+            lines = max(
+                sum(
+                    max(1, math.ceil(0.9 * _text_width(part) / max(widths.get(col, 8) - 1, 1)))
+                    for part in _lines(value)
+                )
+                for col, value in cells
+            )
+            if lines > 1:
+                self.ws.row_dimensions[row].height = 15 * lines + 2
         _print_setup(self.ws, header=header, title_rows=title_rows)
 
 
