@@ -24,6 +24,7 @@ ALLOWED_WORDS: frozenset[str] = frozenset()
 # Every drawn category axis: its categories, the tick labels drawn, and whether neighbours overlap.
 _AXES_JS = r"""
 const out = [];
+const angleOf = t => t ? +(((t.getAttribute('transform') || '').match(/rotate\((-?[\d.]+)/) || [0, 0])[1]) : 0;
 for (const gd of document.querySelectorAll('.js-plotly-plot')) {
   const fl = gd._fullLayout;
   for (const key of Object.keys(fl)) {
@@ -35,7 +36,7 @@ for (const gd of document.querySelectorAll('.js-plotly-plot')) {
     const pos = texts.map(t => { const r = t.getBoundingClientRect();
       return ax._id[0] === 'x' ? (r.left + r.right) / 2 : (r.top + r.bottom) / 2; });
     out.push({chart: gd.id, axis: ax._id, categories: (ax._categories || []).length, drawn: texts.length,
-              angle: ax.tickangle === 'auto' ? 0 : ax.tickangle,
+              angle: angleOf(texts[0]),
               font: ax.tickfont.size, boxes: boxes, pos: pos});
   }
 }
