@@ -28,6 +28,7 @@ import yaml
 
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
+from .terms import enum_label, money, say, term
 
 __all__ = ["detect_conflicts", "is_leading_post"]
 
@@ -129,40 +130,53 @@ def detect_conflicts(
         via_name = view.name_of("Person", via)
         company_name = view.name_of("Company", company)
         buyer_name = view.name_of("Organisation", best["buyer"])
-        relation = (best["relation"] or "relative") if reveal_secrets else "relative"
-        link = "own firm" if own else f"{relation} {via_name}'s firm"
+        relation = (
+            enum_label("RELATIVE_OF", "relation", best["relation"] or "other")
+            if reveal_secrets
+            else term("word.relative")
+        )
+        role = enum_label("OFFICER_OF", "role", best["role"]) if isinstance(best["role"], str) else term("word.unknown")
+        tender_title = best["title"] if isinstance(best["title"], str) and best["title"] else term("word.a_tender")
+        link = say("conflict.own_link") if own else say("conflict.relative_link", relation=relation, name=via_name)
         evidence = [
             Evidence(
-                "cadre serving at the buyer",
+                term("role.cadre_at_buyer"),
                 "Person",
                 cadre,
-                f"{cadre_name}, {best['post'] or 'post'} at {buyer_name}",
+                say("conflict.served", cadre=cadre_name, post=best["post"] or term("word.post"), buyer=buyer_name),
                 iso(best["start_date"]),
             ),
         ]
         if not own:
-            evidence.append(Evidence("declared relative", "Person", via, f"{via_name} ({relation})"))
+            evidence.append(
+                Evidence(
+                    term("role.declared_relative"),
+                    "Person",
+                    via,
+                    say("conflict.relative", name=via_name, relation=relation),
+                )
+            )
         evidence += [
             Evidence(
-                "role in the company",
+                term("role.company_role"),
                 "Company",
                 company,
-                f"{via_name} is {best['role']} of {company_name}"
-                + ("" if pd.notna(best["role_start"]) else " (dates of the role unknown)"),
+                say("conflict.role", name=via_name, role=role, company=company_name)
+                + ("" if pd.notna(best["role_start"]) else say("conflict.role_dates_unknown")),
                 iso(best["role_start"]),
             ),
             Evidence(
-                "tender issued by the cadre's organisation",
+                term("role.tender_of_buyer"),
                 "Tender",
                 str(tender),
-                f"{best['title'] or tender} (budget {best['budget']}) issued by {buyer_name}",
+                say("conflict.tender", title=tender_title, budget=money(best["budget"]), buyer=buyer_name),
                 iso(best["announced"]),
             ),
             Evidence(
-                "bid",
+                term("role.bid"),
                 "Tender",
                 str(tender),
-                f"{company_name} bid {best['amount']}" + (" and won" if won else ""),
+                say("conflict.won" if won else "conflict.bid", company=company_name, amount=money(best["amount"])),
                 iso(best["announced"]),
             ),
         ]
@@ -172,9 +186,14 @@ def detect_conflicts(
                 kind="own-firm" if own else "relative-firm",
                 subject=f"{cadre}|{company}|{tender}",
                 score=score,
-                summary=f"{cadre_name} served at {buyer_name} when {link} {company_name} "
-                + ("won" if won else "bid on")
-                + f" its tender {tender}",
+                summary=say(
+                    "conflict.summary_won" if won else "conflict.summary_bid",
+                    cadre=cadre_name,
+                    buyer=buyer_name,
+                    link=link,
+                    company=company_name,
+                    title=tender_title,
+                ),
                 where={
                     "cadres": (cadre,),
                     "relatives": () if own else (via,),

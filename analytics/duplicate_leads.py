@@ -17,6 +17,7 @@ import networkx as nx
 
 from .base import Detection, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
+from .terms import enum_label, say, term
 
 __all__ = ["detect_duplicate_leads"]
 
@@ -77,9 +78,19 @@ def detect_duplicate_leads(
                 kind="duplicate-lead",
                 subject=members[0],
                 score=round(len(members) + 1.0 / (1 + spread), 4),
-                summary=f"one {view.category_name(first.category)} allegation about "
-                + (f"{view.name_of('Person', person)} of " if person else "")
-                + f"{org_names[first.organisation]} registered by {len(departments)} departments within {spread} days",
+                summary=say(
+                    "duplicate.summary",
+                    category=view.category_name(first.category),
+                    who=say(
+                        "duplicate.who_person",
+                        person=view.name_of("Person", person),
+                        unit=org_names[first.organisation],
+                    )
+                    if person
+                    else org_names[first.organisation],
+                    n=len(departments),
+                    days=spread,
+                ),
                 where={
                     "leads": tuple(members),
                     "departments": departments,
@@ -88,10 +99,15 @@ def detect_duplicate_leads(
                 },
                 evidence=tuple(
                     Evidence(
-                        "registration",
+                        term("role.registration"),
                         "Lead",
                         r.lead,
-                        f"registered by {org_names[r.department]} ({r.source}, status {r.status})",
+                        say(
+                            "duplicate.registered",
+                            department=org_names[r.department],
+                            source=enum_label("Lead", "source", r.source),
+                            status=enum_label("Lead", "status", r.status),
+                        ),
                         iso(r.received_date),
                     )
                     for r in records

@@ -12,6 +12,7 @@ every detector run on the same view.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -189,6 +190,10 @@ class GraphView:
         grouped = frame.drop(columns=[key, "canonical_id"]).groupby("id", sort=True)
         out = grouped.first()
         out.insert(0, "records", grouped.size())
+        if "name" in frame.columns and len(frame):
+            authoritative = prefer(frame) if prefer is not None else pd.Series(0, index=frame.index)
+            agreed = _agreed_names(frame["id"], frame["name"], authoritative)
+            out.loc[agreed.index, "name"] = agreed
         return out
 
     # -- entities ---------------------------------------------------------------------------------
@@ -526,6 +531,29 @@ class GraphView:
         return str(graph_id)
 
     @cached_property
+    def _tour_names(self) -> dict[str, str]:
+        tours = self._all_tours
+        rounds = self._nodes("Round")
+        teams = self._nodes("Team")
+        round_name = dict(zip(rounds["round_id"], rounds["name"], strict=True)) if "name" in rounds else {}
+        team_name = dict(zip(teams["team_id"], teams["name"], strict=True)) if "name" in teams else {}
+        out = {}
+        for t in tours.itertuples(index=False):
+            parts = [round_name.get(t.round), team_name.get(t.team)]
+            words = [p for p in parts if isinstance(p, str) and p]
+            if len(words) == 2 and words[0] in words[1]:  # a team named with its round
+                words = words[1:]
+            if not words and t.start_date == t.start_date and t.start_date is not pd.NaT:
+                words = [f"{t.start_date.year}年{t.start_date.month}月"]
+            out[t.tour] = " ".join(words) + ("巡察" if words and not words[-1].endswith(("组", "巡察", "巡视")) else "")
+        return out
+
+    def tour_name(self, tour: Any) -> str:
+        """A tour as a team knows it: its round and team (``十四届第五轮 第三巡察组``), else its month."""
+        name = self._tour_names.get(str(tour))
+        return name if name else "一次巡察"
+
+    @cached_property
     def vocabulary(self) -> dict[str, dict[str, str]]:
         """The workspace's own names: ``{"category": {code: name}, "system": {code: name}}``.
 
@@ -561,6 +589,47 @@ class GraphView:
         ]
         dates = [d for d in candidates if d is not pd.NaT and d == d]
         return max(dates).date() if dates else None
+
+
+def _agreed_names(ids: pd.Series, names: pd.Series, authority: pd.Series) -> pd.Series:
+    """The name each entity's records agree on, for entities whose records spell it more than one way.
+
+    A name's support is the records that write it, plus those that write a shorter form it ends with (民政局
+    supports 温州市民政局, so the place-less form an office uses for its own unit never beats the full one; 宁波市委
+    and 中共宁波市委员会 support each other).
+    Most support wins; then the records that say most about the entity (``authority``: a directory row, a
+    registry row); then the longer name; then the first in code-point order, so the choice never depends on
+    load order. A misspelt minority record (田花乡员会 beside 田花乡党委 ×3) never names the entity.
+    """
+    frame = pd.DataFrame({"id": ids.to_numpy(), "name": names.to_numpy(), "authority": authority.to_numpy()})
+    frame = frame[frame["name"].map(lambda n: isinstance(n, str) and bool(n))]
+    distinct = frame.groupby("id")["name"].nunique()
+    several = distinct.index[distinct > 1]
+    if not len(several):
+        return pd.Series(dtype=object)
+    frame = frame[frame["id"].isin(several)]
+    table = frame.groupby(["id", "name"], sort=True).agg(n=("name", "size"), authority=("authority", "sum"))
+    table = table.reset_index()
+    rows = zip(table["id"], table["name"], table["n"], table["authority"], strict=True)
+    chosen = {}
+    for entity, group in itertools.groupby(rows, key=lambda r: r[0]):
+        spelt = [(name, n, authority_n) for _, name, n, authority_n in group]
+        best = None
+        forms = {name: _plain_form(name) for name, _, _ in spelt}
+        for name, _, authority_n in spelt:
+            support = sum(n for other, n, _ in spelt if forms[name].endswith(forms[other]))
+            rank = (support, authority_n, len(name), [-ord(c) for c in name])
+            if best is None or rank > best[0]:
+                best = (rank, name)
+        assert best is not None
+        chosen[entity] = best[1]
+    return pd.Series(chosen, dtype=object)
+
+
+def _plain_form(name: str) -> str:
+    """A name with the party's prefix and 委员会 written short (中共宁波市委员会 -> 宁波市委), for agreement."""
+    plain = name.removeprefix("中国共产党").removeprefix("中共")
+    return plain.replace("委员会", "委")
 
 
 def _named(names: dict[str, str], code: Any) -> str:

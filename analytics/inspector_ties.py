@@ -18,6 +18,7 @@ import pandas as pd
 
 from .base import Detection, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
+from .terms import enum_label, say, term
 
 __all__ = ["detect_inspector_ties"]
 
@@ -100,29 +101,47 @@ def detect_inspector_ties(
             break
         person_name = view.name_of("Person", person)
         org_name = view.name_of("Organisation", org)
+        tour_name = view.tour_name(tour)
         evidence = [
-            Evidence("inspector on the tour", "Tour", tour, f"{person_name} ({mine['role']})", iso(top["start_date"]))
+            Evidence(
+                term("role.inspector"),
+                "Tour",
+                tour,
+                say(
+                    "ties.inspector",
+                    name=person_name,
+                    role=enum_label("MEMBER_OF", "role", mine["role"]),
+                    tour=tour_name,
+                ),
+                iso(top["start_date"]),
+            )
         ]
         for row in group.itertuples(index=False):
+            post = row.post if isinstance(row.post, str) and row.post else term("word.post")
             if row.tie == "former-post":
                 evidence.append(
                     Evidence(
-                        "former post at the target",
+                        term("role.former_post"),
                         "Organisation",
                         org,
-                        f"{row.post or 'post'} at {org_name}",
+                        say("ties.former_post", post=post, unit=org_name),
                         iso(row.post_start),
                     )
                 )
             else:
+                relation = enum_label("RELATIVE_OF", "relation", row.relation or "other") if reveal_secrets else None
                 evidence.append(
                     Evidence(
-                        "relative serving at the target",
+                        term("role.relative_at_target"),
                         "Person",
                         row.relative,
-                        f"{view.name_of('Person', row.relative)} "
-                        f"({(row.relation or 'relative') if reveal_secrets else 'relative'}), "
-                        f"{row.post or 'post'} at {org_name}",
+                        say(
+                            "ties.relative",
+                            name=view.name_of("Person", row.relative),
+                            relation=relation or term("word.relative"),
+                            post=post,
+                            unit=org_name,
+                        ),
                         iso(row.post_start),
                     )
                 )
@@ -135,14 +154,17 @@ def detect_inspector_ties(
                 score=float(
                     len(group) + (1.0 if "relative" in kinds else 0.0) + (0.5 if mine["role"] == "leader" else 0.0)
                 ),
-                summary=f"{person_name} inspects {org_name} on {tour} but "
-                + " and ".join(
-                    {"former-post": "once worked there", "relative": "has a relative serving there"}[k] for k in kinds
+                summary=say(
+                    "ties.summary",
+                    name=person_name,
+                    unit=org_name,
+                    tour=tour_name,
+                    ties=term("word.and").join(term(f"ties.kind.{k}") for k in kinds),
                 )
                 + (
-                    f"; swap with {view.name_of('Person', swap[0])} of {swap[1]}"
+                    say("ties.swap", name=view.name_of("Person", swap[0]), tour=view.tour_name(swap[1]))
                     if swap
-                    else "; no clean swap in this round"
+                    else say("ties.no_swap")
                 ),
                 where={
                     "tours": (tour,),

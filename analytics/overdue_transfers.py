@@ -14,6 +14,7 @@ import pandas as pd
 
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso
 from .graphview import GraphView
+from .terms import date_text, enum_label, say, term
 
 __all__ = ["detect_overdue_transfers"]
 
@@ -49,7 +50,7 @@ def detect_overdue_transfers(view: GraphView, *, as_of: dt.date | str | None = N
     for r in late.itertuples(index=False):
         answered = r.feedback_date == r.feedback_date and r.feedback_date is not pd.NaT
         days = int(((r.feedback_date if answered else day) - r.deadline).days)
-        recipient = view.name_of("Organisation", r.recipient) if isinstance(r.recipient, str) else "?"
+        recipient = view.name_of("Organisation", r.recipient) if isinstance(r.recipient, str) else term("word.unknown")
         evidence = []
         subject_org = None
         if isinstance(r.lead, str) and r.lead in leads.index:
@@ -57,28 +58,33 @@ def detect_overdue_transfers(view: GraphView, *, as_of: dt.date | str | None = N
             subject_org = lead.get("organisation")
             evidence.append(
                 Evidence(
-                    "lead",
+                    term("role.lead"),
                     "Lead",
                     r.lead,
-                    f"{lead.get('source')} lead, category {lead.get('category')}, status {lead.get('status')}",
+                    say(
+                        "overdue.lead",
+                        source=enum_label("Lead", "source", lead.get("source")),
+                        category=view.category_name(lead.get("category")) or term("word.unknown"),
+                        status=enum_label("Lead", "status", lead.get("status")),
+                    ),
                     iso(lead.get("received_date")),
                 )
             )
         evidence.append(
             Evidence(
-                "transfer",
+                term("role.transfer"),
                 "Transfer",
                 r.transfer,
-                f"transferred to {recipient}, feedback due {iso(r.deadline)}",
+                say("overdue.transfer", recipient=recipient, deadline=date_text(r.deadline)),
                 iso(r.transfer_date),
             )
         )
         evidence.append(
             Evidence(
-                "feedback",
+                term("role.feedback"),
                 "Transfer",
                 r.transfer,
-                f"feedback {days} days after the deadline" if answered else f"no feedback as of {iso(day)}",
+                say("overdue.late", days=days) if answered else say("overdue.none", day=date_text(day)),
                 iso(r.feedback_date) if answered else None,
             )
         )
@@ -88,8 +94,12 @@ def detect_overdue_transfers(view: GraphView, *, as_of: dt.date | str | None = N
                 kind="late-feedback" if answered else "no-feedback",
                 subject=r.transfer,
                 score=float(days),
-                summary=f"transfer {r.transfer} to {recipient}: "
-                + (f"feedback {days} days late" if answered else f"no feedback, {days} days past the deadline"),
+                summary=say(
+                    "overdue.summary_late" if answered else "overdue.summary_none",
+                    recipient=recipient,
+                    date=date_text(r.transfer_date),
+                    days=days,
+                ),
                 where={
                     "transfers": (r.transfer,),
                     "leads": (r.lead,) if isinstance(r.lead, str) else (),

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
+from .terms import say, term
 
 __all__ = ["organisation_profile", "team_quality", "lead_conversion", "detect_profiles"]
 
@@ -193,9 +194,16 @@ def detect_profiles(view: GraphView, *, top: int | None = 200, as_of: dt.date | 
                 kind="team-quality",
                 subject=str(tour),
                 score=float(row["per_team_day"]),
-                summary=f"{row['team'] or tour}: {row['findings']} findings ({row['serious']} serious) in "
-                f"{row['days']} days at {row['targets']} units; "
-                f"{row['rectified']} rectified, {row['verified']} verified",
+                summary=say(
+                    "profiles.team",
+                    team=view.tour_name(tour),
+                    findings=row["findings"],
+                    serious=row["serious"],
+                    days=row["days"],
+                    units=row["targets"],
+                    rectified=row["rectified"],
+                    verified=row["verified"],
+                ),
                 where={"tours": (str(tour),), "teams": (row["team"],) if isinstance(row["team"], str) else ()},
                 # (the tour's kind is "tour_kind": "kind" is the detection's own, team-quality)
                 details={
@@ -219,12 +227,28 @@ def detect_profiles(view: GraphView, *, top: int | None = 200, as_of: dt.date | 
                 kind="organisation-profile",
                 subject=str(org),
                 score=float(counts[org]),
-                summary=f"{info['name']}: {counts[org]} findings ("
-                + ", ".join(f"{c} x{n}" for c, n in by_cat.head(3).items())
-                + f"), {len(p['leads'])} leads, {rect.get('status_completed', 0)} rectified",
+                summary=say(
+                    "profiles.unit",
+                    unit=info["name"],
+                    findings=counts[org],
+                    top=term("word.and").join(
+                        say("profiles.category_count", category=view.category_name(c), n=n)
+                        for c, n in by_cat.head(3).items()
+                    ),
+                    leads=len(p["leads"]),
+                    rectified=rect.get("status_completed", 0),
+                ),
                 where={"organisations": (str(org),)},
                 evidence=tuple(
-                    Evidence("finding", "Finding", f.finding, str(f.description or f.category), iso(f.found_date))
+                    Evidence(
+                        term("role.finding"),
+                        "Finding",
+                        f.finding,
+                        str(f.description)
+                        if isinstance(f.description, str) and f.description
+                        else view.category_name(f.category),
+                        iso(f.found_date),
+                    )
                     for f in p["findings"].tail(5).itertuples(index=False)
                 ),
                 details={

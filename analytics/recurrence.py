@@ -31,6 +31,7 @@ from scipy.stats import fisher_exact
 
 from .base import Detection, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
+from .terms import enum_label, say, term
 
 __all__ = ["category_base_rates", "detect_recurrence"]
 
@@ -173,45 +174,57 @@ def _detection(view: GraphView, place: str, category: str, pairs: list[dict], ra
     evidence = []
     for p in pairs:
         evidence += [
-            Evidence("first finding", "Finding", p["first_finding"], p["first_text"], p["first_found"]),
+            Evidence(term("role.first_finding"), "Finding", p["first_finding"], p["first_text"], p["first_found"]),
             Evidence(
-                "rectification reported complete",
+                term("role.rectification_done"),
                 "Rectification",
                 p["rectification"],
-                f"status {p['status']}, verified {'yes' if p['verified'] else 'no'}",
+                say(
+                    "recurrence.rectified",
+                    status=enum_label("Rectification", "status", p["status"]),
+                    verified=term("word.yes" if p["verified"] else "word.no"),
+                ),
                 p["reported"],
             ),
         ]
         if p["successor"]:
             evidence.append(
                 Evidence(
-                    "successor organisation",
+                    term("role.successor"),
                     "Organisation",
                     place,
-                    f"{view.name_of('Organisation', p['rectified_at'])} -> {org_name}",
+                    say("recurrence.successor", before=view.name_of("Organisation", p["rectified_at"]), after=org_name),
                 )
             )
-        evidence.append(Evidence("later finding", "Finding", p["later_finding"], p["later_text"], p["found"]))
+        evidence.append(
+            Evidence(term("role.later_finding"), "Finding", p["later_finding"], p["later_text"], p["found"])
+        )
     base_text = ""
     if rate is not None:
         base = "—" if rate["base_rate"] is None or pd.isna(rate["base_rate"]) else f"{rate['base_rate']:.0%}"
-        base_text = (
-            f"整改过此类问题的{int(rate['rectified'])}个单位中{int(rate['back'])}个再次发现（{rate['recurrence_rate']:.0%}）；"
-            f"整改过其他问题的{int(rate['others'])}个单位中{int(rate['turned_up'])}个发现此类问题（{base}）；"
-            f"比值{rate['ratio']:.1f}，p={rate['p']:.2g}"
+        base_text = say(
+            "recurrence.base_rate",
+            rectified=int(rate["rectified"]),
+            back=int(rate["back"]),
+            rate=f"{rate['recurrence_rate']:.0%}",
+            others=int(rate["others"]),
+            turned_up=int(rate["turned_up"]),
+            base=base,
+            ratio=f"{rate['ratio']:.1f}",
+            p=f"{rate['p']:.2g}",
         )
-        evidence.append(Evidence("base rate of the category", "Screen", f"{category}|base-rate", base_text))
+        evidence.append(Evidence(term("role.base_rate"), "Screen", f"{category}|base-rate", base_text))
     return Detection(
         detector=NAME,
         kind="sham-rectification" if verified else "recurrence",
         subject=f"{place}|{category}",
         score=best["score"],
         summary=(
-            f"{org_name}: {category_name} found again {best['days_after']} days after rectification was reported done"
-            + (" (and verified)" if verified else "")
-            + (" — in the successor organisation" if best["successor"] else "")
-            + (f"; {len(pairs)} times" if len(pairs) > 1 else "")
-            + (f"; {rate['ratio']:.1f}x the category's base rate" if rate is not None else "")
+            say("recurrence.summary", unit=org_name, category=category_name, days=best["days_after"])
+            + (say("recurrence.verified") if verified else "")
+            + (say("recurrence.in_successor") if best["successor"] else "")
+            + (say("recurrence.times", n=len(pairs)) if len(pairs) > 1 else "")
+            + (say("recurrence.ratio", ratio=f"{rate['ratio']:.1f}") if rate is not None else "")
         ),
         where={
             "organisations": tuple(dict.fromkeys([*(p["rectified_at"] for p in pairs), place])),

@@ -35,6 +35,7 @@ from .conflict import detect_conflicts
 from .graphview import GraphView
 from .recurrence import detect_recurrence
 from .systemic import detect_systemic_problems
+from .terms import date_text, office_name, say, term
 
 __all__ = ["detect_targets", "target_features", "FEATURES"]
 
@@ -160,6 +161,9 @@ class _Events:
         self.first_of_category = first[["organisation", "date"]]
         leads = view.leads.dropna(subset=["organisation", "received_date"])
         self.leads = leads.rename(columns={"received_date": "date"})[["organisation", "date"]]
+        # Leads from elsewhere than a tour (petitions, audits, big-data comparisons …): what can be new since one.
+        outside = leads[leads["source"].fillna("") != "tour"] if "source" in leads else leads
+        self.outside_leads = outside.rename(columns={"received_date": "date"})[["organisation", "date"]]
         t = view.transfers.merge(view.leads[["lead", "organisation"]], on="lead", how="inner")
         self.transfers = t.rename(columns={"transfer_date": "date"})[["organisation", "date"]]
         # Recurrences: dated by the later finding, judged on the day (its base rates would otherwise read
@@ -256,6 +260,7 @@ def detect_targets(
     organisations: Iterable[str] | None = None,
     min_training_examples: int = 200,
     seed: int = 0,
+    rest_months: int | None = 12,
 ) -> DetectorResult:
     """Rank organisations for the next round of inspection, as of a day.
 
@@ -275,6 +280,10 @@ def detect_targets(
         the transparent weighted score is used.
     seed : int
         Random state of the model.
+    rest_months : int or None
+        A unit whose last tour began within this many months before ``as_of`` is ranked after every other
+        unit, unless new evidence about it arrived after that tour began (a lead from outside the tours, a
+        conflict-of-interest path or a tender won by a suspected ring); its evidence says which. None: no rest.
 
     Returns
     -------
@@ -353,7 +362,27 @@ def detect_targets(
         scores = contributions.sum(axis=1).to_numpy()
         params["method"] = "transparent weighted score (too few past outcomes to learn from)"
         params["weights"] = {n: FEATURES[n][1] for n in names}
-    ranked = np.argsort(-scores, kind="stable")
+    last = pd.to_datetime(_last_before(events.inspections, candidates))
+    since = candidates.assign(date=last.fillna(cutoff))
+    new_evidence = {
+        kind: _count_before(frame, candidates) - _count_before(frame, since)
+        for kind, frame in (
+            ("leads", events.outside_leads),
+            ("conflicts", events.conflicts),
+            ("ring_wins", events.ring_wins),
+        )
+    }
+    fresh = sum(new_evidence.values())
+    rest_start = cutoff - pd.DateOffset(months=rest_months) if rest_months else None
+    recent = np.asarray(last >= rest_start, dtype=bool) if rest_start is not None else np.zeros(len(orgs), dtype=bool)
+    resting = recent & (np.asarray(fresh) <= 0)
+    params["rest_months"] = rest_months
+    # A resting unit's score is its risk less the spread of all risks (and 1), so it sorts after every other
+    # unit; details["risk"] keeps the risk itself.
+    risk = np.asarray(scores, dtype=float)
+    offset = float(risk.max() - risk.min() + 1.0) if len(risk) else 0.0
+    ranked_score = np.where(resting, risk - offset, risk)
+    ranked = np.lexsort((-risk, resting))
     if top is not None:
         ranked = ranked[:top]
     detections = []
@@ -364,32 +393,53 @@ def detect_targets(
         best = [n for n in pd.Series(contrib, index=names).sort_values(ascending=False).index if feats[n] > 0][:3]
         tier, region = orgs.at[org, "tier"], orgs.at[org, "region_code"]
         relay = _relay_office(tier, region)
+        reasons = [say(f"targets.reason.{n}", value=_feature_value(n, feats[n])) for n in best]
+        last_day = last[i] if not pd.isna(last[i]) else None
+        new_here = {k: int(v[i]) for k, v in new_evidence.items() if v[i] > 0}
+        if recent[i]:
+            months = max(1, round((cutoff - last_day).days / 30.44))
+            if resting[i]:
+                note = say("targets.resting", months=months, day=date_text(last_day))
+            else:
+                what = term("word.and").join(say(f"targets.new.{k}", n=n) for k, n in new_here.items())
+                note = say("targets.recent_but_new", months=months, day=date_text(last_day), what=what)
+        else:
+            note = ""
+        summary = say(
+            "targets.summary",
+            unit=view.name_of("Organisation", org),
+            reasons=term("word.and").join(reasons) or term("targets.no_record"),
+        )
+        if note:
+            summary += say("targets.note", note=note)
+        if relay:
+            summary += say("targets.relay", office=office_name(relay))
+        evidence = [
+            Evidence(term("role.risk_feature"), "Screen", f"{org}|{n}", reason)
+            for n, reason in zip(best, reasons, strict=True)
+        ]
+        if note:
+            evidence.append(Evidence(term("role.last_tour"), "Screen", f"{org}|last-tour", note, iso(last_day)))
         detections.append(
             Detection(
                 detector=NAME,
                 kind="target",
                 subject=org,
-                score=round(float(scores[i]), 6),
-                summary=f"{view.name_of('Organisation', org)}: "
-                + (
-                    ", ".join(
-                        f"{int(feats[n]) if n != 'years_since_inspected' else round(feats[n], 1)} {FEATURES[n][0]}"
-                        for n in best
-                    )
-                    or "no record"
-                )
-                + (f"; relay to {relay}" if relay else ""),
+                score=round(float(ranked_score[i]), 6),
+                summary=summary,
                 where={"organisations": (org,)},
-                evidence=tuple(
-                    Evidence("risk feature", "Screen", f"{org}|{n}", f"{FEATURES[n][0]}: {round(float(feats[n]), 2)}")
-                    for n in best
-                ),
+                evidence=tuple(evidence),
                 details={
                     **{n: round(float(feats[n]), 3) for n in names},
                     "tier": tier if isinstance(tier, str) else None,
                     "system": orgs.at[org, "system"] if isinstance(orgs.at[org, "system"], str) else None,
                     "relay_to": relay,
                     "top_features": best,
+                    "reasons": reasons,
+                    "risk": round(float(risk[i]), 6),
+                    "last_inspected": iso(last_day),
+                    "resting": bool(resting[i]),
+                    "new_evidence_since": new_here,
                 },
             )
         )
@@ -399,11 +449,16 @@ def detect_targets(
 
 
 def _relay_office(tier: object, region: object) -> str | None:
-    """The inspection office whose round should take this target: its own tier's (巡视办 / 巡察办)."""
+    """The inspection office whose round should take this target, as the region code of its own tier's office
+    (巡视办 / 巡察办); ``analytics.terms.office_name`` names it."""
     if not isinstance(region, str) or len(region) != 6:
         return None
     if tier == "province" or region.endswith("0000"):
-        return f"{region} 巡视办"
+        return region[:2] + "0000"
     if tier == "city" or region.endswith("00"):
-        return f"{region[:4]}00 巡察办"
-    return f"{region} 巡察办"
+        return f"{region[:4]}00"
+    return region
+
+
+def _feature_value(name: str, value: float) -> str:
+    return f"{value:.1f}" if name == "years_since_inspected" else str(int(round(value)))

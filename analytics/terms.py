@@ -40,6 +40,7 @@ __all__ = [
     "office_name",
     "number",
     "date_text",
+    "money",
     "internal_codes",
 ]
 
@@ -56,7 +57,13 @@ def _catalogue() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
 
     def walk(path: Path, prefix: str, node: Any) -> None:
-        if isinstance(node, dict) and set(node) <= {"zh", "en"} and "zh" in node:
+        if isinstance(node, dict) and "zh" in node and not isinstance(node["zh"], dict):
+            extra = set(node) - {"zh", "en"}
+            if extra:
+                raise ValueError(
+                    f"{path}: {prefix} has keys {', '.join(map(str, sorted(extra, key=str)))} beside zh and en "
+                    "(a comma inside {zh: …, en: …} splits the text: quote it)"
+                )
             if prefix in out:
                 raise ValueError(f"{path}: {prefix} is already in the catalogue")
             out[prefix] = {k: str(v) for k, v in node.items()}
@@ -92,7 +99,10 @@ def _schema_enums() -> dict[tuple[str, str], dict[str, str]]:
 
     schema = load_schema()
     out: dict[tuple[str, str], dict[str, str]] = {}
-    for kind, names, getter in (("node", schema.labels(), schema.node), ("rel", schema.rel_types(), schema.relationship)):
+    for names, getter in (
+        (schema.labels(), schema.node),
+        (schema.rel_types(), schema.relationship),
+    ):
         for name in names:
             element = getter(name)
             for prop, spec in element.properties.items():
@@ -187,6 +197,23 @@ def number(value: Any, digits: int = 2) -> str:
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     return str(value)
+
+
+def money(value: Any) -> str:
+    """An amount in yuan as a reader writes it: ``1234567`` -> ``123.46万元`` (``1,234,567 yuan`` in English)."""
+    if value is None or isinstance(value, bool):
+        return term("word.unknown")
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(amount):
+        return term("word.unknown")
+    if lang() == "en":
+        return f"{amount:,.0f} yuan"
+    if abs(amount) >= 10000:
+        return f"{amount / 10000:,.2f}".rstrip("0").rstrip(".") + "万元"
+    return f"{amount:,.0f}元"
 
 
 def date_text(value: Any) -> str:

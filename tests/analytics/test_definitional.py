@@ -49,10 +49,10 @@ def test_recurrence_after_reported_rectification(backend):
     assert set(pairs) == {("finding:f1", "finding:f2"), ("finding:x1", "finding:y1")}
     sham = pairs[("finding:f1", "finding:f2")]
     assert sham.kind == "sham-rectification" and sham.where["organisations"] == ("org:330000:A",)
-    roles = ["first finding", "rectification reported complete", "later finding", "base rate of the category"]
+    roles = ["首次发现的问题", "报告已完成的整改", "再次发现的问题", "此类问题的基准比例"]
     assert [e.role for e in sham.evidence] == roles
     moved = pairs[("finding:x1", "finding:y1")]
-    assert moved.details["successor"] and "successor organisation" in [e.role for e in moved.evidence]
+    assert moved.details["successor"] and "承继单位" in [e.role for e in moved.evidence]
     assert sham.score > moved.score  # verified-yet-back and sooner
     frame = result.to_frame()
     assert list(frame["subject"]) == [d.subject for d in result] and len(result.evidence_frame()) == 9
@@ -110,9 +110,12 @@ def test_conflict_of_interest_paths_in_time(backend):
     assert rel.score > found[("p:cadre", "c:own", "t:4")].score  # a won tender outranks a lost bid
     # How the relative is related comes from a personal-matters report: secret unless asked for.
     assert rel.details["relation"] == "(secret)"
-    assert "spouse" not in rel.summary and all("spouse" not in e.text for e in rel.evidence)
+    assert "配偶" not in rel.summary and all("配偶" not in e.text for e in rel.evidence)
+    assert "亲属" in rel.summary  # said without saying how
     revealed = detect_conflicts(GraphView(backend), reveal_secrets=True)
     assert {d.details["relation"] for d in revealed} == {"spouse", "self"}
+    shown = next(d for d in revealed if d.details["relation"] == "spouse")
+    assert "配偶" in shown.summary and any("配偶" in e.text for e in shown.evidence)
 
 
 def test_conflict_of_interest_needs_the_role_held_when_the_tender_was_announced(backend):
@@ -137,7 +140,7 @@ def test_conflict_of_interest_needs_the_role_held_when_the_tender_was_announced(
     # NOT: the brother had left 'left' before the tender, and joined 'joined' after it.
     assert set(found) == {"c:held", "c:undated"}
     assert found["c:held"].details["role_start"] == "2019-06-01"
-    assert "dates of the role unknown" in found["c:undated"].evidence[2].text
+    assert "任职起止日期不详" in found["c:undated"].evidence[2].text
     # 党组书记、局长 is a leading post: it weighs in the score.
     assert found["c:held"].details["leading_post"] and found["c:held"].score == pytest.approx(1.0 + 1.0 + 0.25)
     # As of a day, nothing after it is seen: the 2025 tender and nothing else drops out.

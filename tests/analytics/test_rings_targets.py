@@ -122,6 +122,41 @@ def test_bids_score_cli(tmp_path):
     assert bad.exit_code == 1 and "column(s) not found" in bad.output and "投标人" in bad.output
 
 
+def test_a_unit_toured_in_the_last_year_waits_unless_new_evidence_arrived(backend):
+    """Units toured within rest_months rank after the rest, unless a lead from outside the tours arrived
+    since; the summary says which, in words."""
+    g = GraphBuilder()
+    orgs = _history(g)  # all twelve toured 2021-03-01; four with six leads each before it
+    dept = g.org("dept:330102b", region="330102")
+    fresh = g.org("org:fresh", tier="county", region="330102")  # never toured, one lead
+    g.lead("l:fresh", dept, "2021-05-01", fresh, "C02")
+    g.lead("l:new:0", dept, "2021-06-01", orgs[0], "C02")  # after the tour: org 0 is news again
+    g.lead("l:tour:1", dept, "2021-03-20", orgs[1], "C02", source="tour")  # the tour's own lead is not news
+    view = GraphView(g.write(backend))
+    result = detect_targets(view, as_of="2022-01-01", top=None)
+    order = [d.subject for d in result.detections]
+    assert order[:2] == [orgs[0].key, fresh.key]
+    by = {d.subject: d for d in result.detections}
+    resting = [o for o in order if by[o].details["resting"]]
+    assert set(resting) == {o.key for o in orgs[1:]}  # toured 2021-03-01, nothing new since
+    assert order[-len(resting) :] == resting  # after every other unit (the two departments included)
+    assert set(resting[:3]) == {o.key for o in orgs[1:4]}  # and among themselves by risk
+    assert all(by[o].details["risk"] > by[fresh.key].details["risk"] for o in resting[:3])
+    assert by[orgs[1].key].details["resting"] and not by[orgs[0].key].details["resting"]
+    assert by[orgs[0].key].details["new_evidence_since"] == {"leads": 1}
+    assert "新收到问题线索1条" in by[orgs[0].key].summary
+    assert "暂不列为重点" in by[orgs[1].key].summary and "2021年3月1日" in by[orgs[1].key].summary
+    assert not by[fresh.key].details["resting"] and "暂不列为重点" not in by[fresh.key].summary
+    # With no rest the old order holds: the four risky units first.
+    plain = detect_targets(view, as_of="2022-01-01", top=None, rest_months=None)
+    assert {d.subject for d in plain.detections[:4]} == {o.key for o in orgs[:4]}
+    # Reasons come in words, never feature codes.
+    for d in result.detections:
+        assert d.details["reasons"] and all(
+            not any(c.isascii() and c.isalpha() for c in r) for r in d.details["reasons"]
+        )
+
+
 def _history(g: GraphBuilder):
     """Twelve county units inspected in 2021; the risky ones (many leads) had serious findings then."""
     orgs = []
@@ -142,18 +177,22 @@ def test_targets_rank_by_record_and_never_see_the_future(backend):
     g = GraphBuilder()
     orgs = _history(g)
     view = GraphView(g.write(backend))
-    result = detect_targets(view, as_of="2022-01-01", top=None)
+    # (all twelve were toured ten months before: without rest_months=None they would all wait; see below)
+    result = detect_targets(view, as_of="2022-01-01", top=None, rest_months=None)
     assert "transparent" in result.params["method"]  # 12 past outcomes are too few to learn weights from
     top4 = {d.subject for d in result.detections[:4]}
     assert top4 == {o.key for o in orgs[:4]}
-    assert result.detections[0].details["relay_to"] == "330102 巡察办"
+    assert result.detections[0].details["relay_to"] == "330102"
+    assert "杭州市上城区巡察办" in result.detections[0].summary
     assert result.detections[0].evidence and result.detections[0].details["top_features"]
     # A serious finding dated after the cut-off must change nothing.
     before = {d.subject: d.score for d in result}
     g2 = GraphBuilder()
     g2.finding(orgs[11], "C02", "2022-06-01", severity="severe", key="finding:future")
     g2.write(backend)
-    after = {d.subject: d.score for d in detect_targets(GraphView(backend), as_of="2022-01-01", top=None)}
+    after = {
+        d.subject: d.score for d in detect_targets(GraphView(backend), as_of="2022-01-01", top=None, rest_months=None)
+    }
     assert after == before
 
 
@@ -168,17 +207,20 @@ def test_a_tour_that_found_nothing_is_a_negative_example(backend):
 
 
 @pytest.mark.parametrize(
-    "tier, region, office",
+    "tier, region, office, name",
     [
-        ("county", "330102", "330102 巡察办"),
-        ("village", "330102", "330102 巡察办"),
-        ("city", "330100", "330100 巡察办"),
-        ("province", "330000", "330000 巡视办"),
-        (None, None, None),
+        ("county", "330102", "330102", "杭州市上城区巡察办"),
+        ("village", "330102", "330102", "杭州市上城区巡察办"),
+        ("city", "330100", "330100", "杭州市巡察办"),
+        ("province", "330000", "330000", "浙江省委巡视办"),
+        (None, None, None, None),
     ],
 )
-def test_relay_office(tier, region, office):
+def test_relay_office(tier, region, office, name):
+    from analytics.terms import office_name
+
     assert _relay_office(tier, region) == office
+    assert office is None or office_name(office) == name
 
 
 def test_a_null_market_in_the_graph_gives_no_ring_and_the_engine_s_answer(backend):
