@@ -7,8 +7,11 @@ result. Library errors become messages a person can act on, never tracebacks.
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
 import sys
 import time
+import unicodedata
 from functools import update_wrapper
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -48,6 +51,17 @@ class _State:
 
     def backend(self, *, create: bool = False) -> GraphBackend:
         if self._backend is None:
+            demo = Path("liandong-demo") / "workspace"
+            if (
+                not create
+                and not self.neo4j_uri
+                and self.workspace == DEFAULT_WORKSPACE
+                and not Path(self.workspace).exists()
+                and demo.is_dir()
+            ):
+                from analytics.terms import say
+
+                raise click.ClickException(say("workspace.missing_demo", workspace=self.workspace, demo=demo))
             self._backend = open_backend(
                 self.workspace,
                 neo4j_uri=self.neo4j_uri,
@@ -1100,6 +1114,16 @@ def export() -> None:
 @click.option("--as-of", help="The day the round starts: only what was on record before it is used.")
 @click.option("--top", type=int, default=20, show_default=True, help="Targets that get a sheet of their own.")
 @click.option("--title", default="巡察对象档案", show_default=True, help="Title of the round, on the first sheet.")
+@click.option(
+    "--policies",
+    "policy_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your office's policies for the 政策清单 (YAML shaped like analytics/data/policies.yaml; repeatable). "
+    "An entry with a shipped title replaces it.",
+)
+@click.option("--classification", help="The marking in every page header (default 内部资料 注意保密).")
+@click.option("--scope-label", help="How the page header names the scope (default: the scope's place name).")
 @_scope_option
 @_secrets_option
 @_reuse_options
@@ -1111,18 +1135,24 @@ def export_dossier(
     as_of: str | None,
     top: int,
     title: str,
+    policy_files: tuple[str, ...],
+    classification: str | None,
+    scope_label: str | None,
     scope: str | None,
     reveal_secrets: bool,
     results: str | None,
     rerun: bool,
     as_json: bool,
 ) -> None:
-    """Write the target dossier: ranked targets, then each target's 3+2 lists (Excel, Chinese headers).
+    """Write the target dossier: a summary of the ranked targets, then each target's 3+2 lists (Excel).
 
-    One sheet ranks the targets; one sheet per target holds its basic facts,
-    its record (findings and rectifications, leads, bid-ring and conflict
-    links), the suspected problems with their evidence, and the cadres
-    responsible. Lead contents, petitioners and personal-matters details are
+    汇总 covers every target; one sheet per target holds the three lists the
+    supervising departments supply (政策清单 policies, 职能清单 functions and
+    powers, 信息清单 what other departments hold) and the two the team draws
+    up (问题清单 suspected problems with what to verify, 责任清单 the cadres
+    responsible, with posts and dates); one sheet lists every ring and conflict.
+    Nothing dated after --as-of is written. Landscape, fitted to the page
+    width, with the scope and marking in the header. Lead contents, petitioners and personal-matters details are
     not written unless --reveal-secrets. The run is logged in WORKSPACE/audit.log.
     On a graph that lacks what a detector needs (no findings, say), the first
     sheet lists the detectors skipped and the records each needs.
@@ -1134,6 +1164,7 @@ def export_dossier(
     \b
     Example:
       liandong --workspace ./ws export dossier --out 2025年第1轮.xlsx --as-of 2025-03-01 --scope 330102
+      liandong --workspace ./ws export dossier --out d.xlsx --policies 本办政策.yaml --classification 秘密
     """
     from analytics import GraphView
     from analytics.dossier import write_target_dossier
@@ -1151,7 +1182,17 @@ def export_dossier(
     found, ran = _detector_results(
         state, view, names, results, rerun, as_of=as_of, reveal_secrets=reveal_secrets, quiet=as_json
     )
-    path = write_target_dossier(view, found, out, title=title, top=top)
+    path = write_target_dossier(
+        view,
+        found,
+        out,
+        title=title,
+        top=top,
+        as_of=as_of,
+        scope_label=scope_label,
+        classification=classification,
+        policies=list(policy_files) or None,
+    )
     _audit(state, "export dossier", scope=scope, secrets=reveal_secrets, files=[str(path)])
     shown = min(top, len(found["targets"]))
     summary = f"{len(found['targets']):,} ranked targets, {shown} with their own sheet"
@@ -1497,8 +1538,11 @@ def demo(out: str, scale: str, seed: int) -> None:
     Example:
       liandong demo --out ./liandong-demo
     """
-    from analytics import run_detectors, write_results
+    from analytics import GraphView, run_detectors, write_results
+    from analytics.dossier import write_target_dossier
     from analytics.evaluation import evaluate_detectors, evaluation_params, load_truth
+    from analytics.report import write_html_report
+    from analytics.terms import date_text, say, term
     from ingest.evaluation import ExportTruth
     from ingest.generator import generate as run_generate
     from ingest.load import Ingester, secret_key_from_env
@@ -1508,29 +1552,42 @@ def demo(out: str, scale: str, seed: int) -> None:
     root = Path(out)
     exports, workspace, analyses = root / "exports", root / "workspace", root / "analyses"
     key = secret_key_from_env() or DEMO_KEY
+    steps = 7
+    clock = [time.perf_counter()]
+
+    def step(n: int, text: str) -> None:
+        now = time.perf_counter()
+        click.echo(_fit(say("demo.step", n=n, steps=steps, text=text, seconds=f"{now - clock[0]:.1f}"), max_lines=3))
+        clock[0] = now
+
+    click.echo(say("demo.start", out=root))
     if not (exports / "truth.json").exists():
         generated = run_generate(scale, seed, exports)
-        click.echo(f"1. generated {len(generated.files)} tier export files ({scale}, seed {seed}) in {exports}")
+        step(1, say("demo.generated", files=len(generated.files), scale=term(f"demo.scale.{scale}"), seed=seed,
+                    path=exports))  # fmt: skip
     else:
-        click.echo(f"1. reusing the exports in {exports}")
+        step(1, say("demo.reused", path=exports))
     backend = open_backend(workspace, create=True)
     try:
         report = Ingester(backend, workspace / "quarantine", secret_key=key).ingest([exports])
         rows = sum(f.rows_read for f in report.files)
         loaded = sum(f.rows_loaded for f in report.files)
-        click.echo(
-            f"2. ingested {len(report.files)} files: {rows:,} rows read, {loaded:,} loaded, "
-            f"{report.rows_quarantined:,} quarantined"
-            + (f" (see {report.quarantine_path})" if report.quarantine_path else "")
-        )
+        step(
+            2,
+            say("demo.ingested", files=len(report.files), rows=f"{rows:,}", loaded=f"{loaded:,}",
+                quarantined=f"{report.rows_quarantined:,}"),
+        )  # fmt: skip
+        if report.quarantine_path:
+            click.echo(_fit("   " + say("demo.quarantine", path=report.quarantine_path)))
         resolution = Resolver(backend).run()
-        click.echo(
-            "3. entity resolution: "
-            + ", ".join(
-                f"{label} {resolution.records[label]:,} records -> {resolution.clusters[label]:,}"
+        step(
+            3,
+            say("demo.resolved", parts=term("word.and").join(
+                say("demo.resolved_part", what=term(f"demo.label.{label}", default=label),
+                    records=f"{resolution.records[label]:,}", entities=f"{resolution.clusters[label]:,}")
                 for label in resolution.records
-            )
-        )
+            )),
+        )  # fmt: skip
         truth = load_truth(exports / "truth.json")
         export_truth = ExportTruth(backend, exports, key)
         params = evaluation_params(truth, export_truth)
@@ -1538,43 +1595,104 @@ def demo(out: str, scale: str, seed: int) -> None:
         # round's units as of its start (what was known then), so they are ranked once more for the score.
         results = run_detectors(backend, as_of=truth["as_of"])
         write_results(results, analyses)
-        judged = {**results, **run_detectors(backend, ["targets"], **params["targets"])}
-        click.echo(f"4. detectors (as of {truth['as_of']}; findings with evidence in {analyses}):")
+        step(4, say("demo.detected", as_of=date_text(truth["as_of"]), path=analyses))
         for name, result in results.items():
-            top = result.detections[0].summary if result.detections else "-"
-            click.echo(f"   {name:<22} {len(result):>6,}   e.g. {top[:90]}")
+            top = result.detections[0].summary if result.detections else term("word.none")
+            title = term(f"detector.{name}", default=name)
+            click.echo(_fit(f"   {_pad(title, 12)}{len(result):>6,}  {top}"))
+        judged = {**results, **run_detectors(backend, ["targets"], **params["targets"])}
         scores = evaluate_detectors(judged, truth, export_truth)
-        click.echo("5. scored against the generator's truth:")
+        step(5, say("demo.scored"))
         for name, v in scores["detectors"].items():
             extra = (
-                f" (random {v['precision_random']:.3f}, most findings {v['precision_most_findings']:.3f})"
+                "  " + say("demo.baselines", random=f"{v['precision_random']:.3f}",
+                           most=f"{v['precision_most_findings']:.3f}")
                 if name == "targets"
                 else ""
-            )
-            click.echo(f"   {name:<22} precision {v['precision']:.3f} recall {v['recall']:.3f} f1 {v['f1']:.3f}{extra}")
+            )  # fmt: skip
+            title = term(f"detector.{name}", default=name)
+            click.echo(
+                _fit(f"   {_pad(title, 12)}" + say("demo.prf", p=f"{v['precision']:.3f}", r=f"{v['recall']:.3f}",
+                                                   f=f"{v['f1']:.3f}") + extra)
+            )  # fmt: skip
         for kind, v in scores["entity_resolution"].items():
-            click.echo(f"   ER {kind:<19} precision {v['precision']:.3f} recall {v['recall']:.3f} f1 {v['f1']:.3f}")
+            title = say("demo.er", what=term(f"demo.kind.{kind}", default=kind))
+            click.echo(
+                _fit(f"   {_pad(title, 12)}" + say("demo.prf", p=f"{v['precision']:.3f}", r=f"{v['recall']:.3f}",
+                                                   f=f"{v['f1']:.3f}"))
+            )  # fmt: skip
         (analyses / "evaluation.json").write_text(json.dumps(scores, ensure_ascii=False, indent=1), encoding="utf-8")
-        from analytics import GraphView
-        from analytics.dossier import write_target_dossier
-
         view = GraphView(backend)
         dossier = write_target_dossier(
             view,
             {**run_detectors(view, ["targets"], as_of=truth["as_of"]), **results},
             root / "dossier.xlsx",
-            title=f"下一轮巡察对象档案（截至 {truth['as_of']}）",
+            title=say("demo.dossier_title", as_of=date_text(truth["as_of"])),
+            as_of=truth["as_of"],
         )
-        click.echo(f"   target dossier for the next round: {dossier}")
-        from analytics.report import write_html_report
-
+        step(6, say("demo.dossier", path=dossier))
         report_path = write_html_report(view, results, root / "report.html")
-        click.echo(f"   HTML report: {report_path}")
-        click.echo(f"6. the graph in {workspace.resolve()}:")
-        _print_stats(backend.stats())
-        click.echo(f"done in {time.perf_counter() - started:.0f} s")
+        step(7, say("demo.report", path=report_path))
+        counts = backend.stats()["nodes"]
+        click.echo(_fit("   " + say(
+            "demo.graph",
+            units=f"{len(view.organisations):,}", people=f"{len(view.people):,}", companies=f"{len(view.companies):,}",
+            findings=f"{counts.get('Finding', 0):,}", leads=f"{counts.get('Lead', 0):,}",
+            tenders=f"{counts.get('Tender', 0):,}",
+        )))  # fmt: skip
+        click.echo(say("demo.done", seconds=f"{time.perf_counter() - started:.0f}"))
+        ws = shlex.quote(str(workspace))
+        click.echo(say("demo.next"))
+        for line in (
+            say("demo.next_open", report=report_path, dossier=dossier),
+            f"liandong --workspace {ws} stats",
+            f"liandong --workspace {ws} analyze --only bid-rings --out {shlex.quote(str(root / 'rings'))}",
+            f"liandong --workspace {ws} export report --out {shlex.quote(str(root / 'report-again.html'))}",
+            f"export LIANDONG_WORKSPACE={ws}   " + say("demo.next_env"),
+        ):
+            click.echo("   " + line)
     finally:
         backend.close()
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text (CJK and full-width characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, columns: int) -> str:
+    return text + " " * max(1, columns - _width(text))
+
+
+_BREAKS = "，。；、：）」》 ,;)"
+
+
+def _fit(text: str, columns: int | None = None, indent: str = "      ", max_lines: int = 2) -> str:
+    """The text in lines no wider than the terminal, each broken after a punctuation mark or a space (never
+    inside a word or a name), continued under ``indent``; past ``max_lines`` it ends with … at a break."""
+    columns = columns or max(60, shutil.get_terminal_size((100, 24)).columns)
+    lines: list[str] = []
+    rest = text
+    while _width(rest) > columns and len(lines) < max_lines:
+        room = columns - (1 if len(lines) == max_lines - 1 else 0)
+        used, cut = 0, 0
+        lead = len(rest) - len(rest.lstrip(" "))  # the indent is not a place to break
+        for i, c in enumerate(rest):
+            used += _width(c)
+            if used > room:
+                break
+            if i >= lead and c in _BREAKS and not (c == "," and rest[i + 1 : i + 2].isdigit()):  # (not in 7,435)
+                cut = i + 1
+        if cut == 0:  # no break within reach: the line holds one long name; keep it whole
+            cut = len(rest)
+        if len(lines) == max_lines - 1 and cut < len(rest):
+            lines.append(rest[:cut].rstrip(" ,，、") + "…")
+            return "\n".join(lines)
+        lines.append(rest[:cut].rstrip())
+        rest = indent + rest[cut:].lstrip()
+    if len(lines) < max_lines:
+        lines.append(rest)
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

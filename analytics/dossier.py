@@ -43,7 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .base import DetectorError, DetectorResult
 from .conflict import is_leading_post
 from .graphview import GraphView
-from .registry import outcome_line
+from .registry import reader_line
 from .terms import date_text, enum_label, lang, number, office_name, place_name, say, term, tier_name
 
 __all__ = ["Policy", "load_policies", "write_target_dossier"]
@@ -545,7 +545,7 @@ def _summary_sheet(
     cols = ["rank", "unit", "tier", "system", "score", "reasons", "problems", "rings", "conflicts", "leads", "relay",
             "sheet"]  # fmt: skip
     sheet.table([_w(f"col.{c}") for c in cols], rows)
-    notes = [[outcome_line(r)] for r in ctx.results.values() if r.status != "ran"]
+    notes = [[reader_line(r)] for r in ctx.results.values() if r.status != "ran"]
     if ranked is None:
         notes.insert(0, [_w("summary.no_targets")])
     if notes:

@@ -27,7 +27,7 @@ from networkx.readwrite.gexf import GEXFWriter
 
 from .base import DetectorResult
 from .graphview import GraphView
-from .registry import outcome_line
+from .registry import reader_line
 from .terms import enum_label, say, term
 
 NETWORK_DETECTORS = ("bid-rings", "conflict-of-interest")
@@ -90,7 +90,7 @@ def evidence_network(view: GraphView, results: Mapping[str, DetectorResult]) -> 
     """
     g = nx.MultiDiGraph()
     g.graph["notes"] = "\n".join(
-        outcome_line(results[name]) if name in results else f"{name}: not run (不在本次结果中)"
+        reader_line(results[name]) if name in results else say("network.not_in_results", title=term(f"detector.{name}"))
         for name in NETWORK_DETECTORS
     )
     ids: dict[str, str] = {}  # record key -> opaque node id

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import re
 import time
 import traceback
 import tracemalloc
@@ -42,6 +43,7 @@ from .recurrence import detect_recurrence
 from .surges import detect_surges
 from .systemic import detect_systemic_problems
 from .targets import detect_targets
+from .terms import lang, say, term
 
 __all__ = [
     "Requirement",
@@ -54,6 +56,7 @@ __all__ = [
     "reuse_results",
     "detector_names",
     "outcome_line",
+    "reader_line",
     "register",
 ]
 
@@ -440,6 +443,28 @@ def outcome_line(result: DetectorResult) -> str:
     if result.skipped:
         return f"{head}: 跳过 — {result.skipped}"
     return f"{head}: {len(result):,} found"
+
+
+_BILINGUAL = re.compile(r"^(?P<zh>.*?)\s*\((?:skipped|failed): (?P<en>.*)\)\s*$", re.S)
+
+
+def reader_reason(text: str) -> str:
+    """The reader's half of a bilingual reason (``需要…，本图中没有… (skipped: needs …)``)."""
+    m = _BILINGUAL.match(text or "")
+    if not m:
+        return text or ""
+    return m.group("en") if lang() == "en" else m.group("zh")
+
+
+def reader_line(result: DetectorResult) -> str:
+    """One line for a report or dossier reader, in the reader's language and without the CLI's names:
+    ``反弹回潮：未运行——需要发现问题和整改台账，本图中没有``."""
+    title = term(f"detector.{result.detector}", default=result.detector)
+    if result.failed:
+        return say("registry.failed", title=title, why=reader_reason(result.failed))
+    if result.skipped:
+        return say("registry.skipped", title=title, why=reader_reason(result.skipped))
+    return say("registry.found", title=title, n=len(result))
 
 
 def run_and_write(

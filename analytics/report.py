@@ -30,7 +30,7 @@ from plotly.subplots import make_subplots
 
 from .base import Detection, DetectorResult
 from .graphview import GraphView
-from .registry import detector_names, outcome_line
+from .registry import detector_names, reader_line
 from .terms import date_text, enum_label, lang, number, office_name, place_name, say, term, tier_name
 
 __all__ = ["report_figures", "write_html_report"]
@@ -617,7 +617,7 @@ def _targets_table(view: GraphView, result: DetectorResult) -> str:
 
 
 def _not_run_line(result: DetectorResult) -> str:
-    return outcome_line(result)
+    return reader_line(result)
 
 
 def _overview_table(results: Mapping[str, DetectorResult]) -> str:

@@ -47,9 +47,16 @@ def test_demo_then_stats(tmp_path):
     out = tmp_path / "demo"
     result = run("demo", "--out", str(out), "--scale", "tiny")
     assert result.exit_code == 0, result.output
-    assert "generated" in result.output and "quarantined" in result.output
-    assert "ER organisation        precision" in result.output
-    assert "recurrence" in result.output and "bid-rings" in result.output
+    out_text = result.output
+    assert "生成各层级导出文件" in out_text and "隔离" in out_text
+    assert "单位归并" in out_text and "查准率" in out_text
+    assert "反弹回潮" in out_text and "围标串标" in out_text
+    assert all(f"[{n}/7]" in out_text for n in range(1, 8))  # progress for every step, with its time
+    # What to do next, pointing at the demo's own workspace; no record key anywhere.
+    assert f"liandong --workspace {out / 'workspace'} stats" in out_text
+    from analytics.terms import record_keys
+
+    assert not record_keys(out_text), record_keys(out_text)
     assert (out / "analyses" / "recurrence.csv").exists() and (out / "analyses" / "evaluation.json").exists()
     assert (out / "dossier.xlsx").exists()
     stats = run("--workspace", str(out / "workspace"), "stats", "--json")
@@ -59,9 +66,34 @@ def test_demo_then_stats(tmp_path):
     assert data["relationships"]["BID_ON"] > 50
     # Running the demo again reuses the exports and changes nothing.
     again = run("demo", "--out", str(out), "--scale", "tiny")
-    assert "reusing" in again.output
+    assert "沿用已生成的导出文件" in again.output
     after = json.loads(run("--workspace", str(out / "workspace"), "stats", "--json").output)
     assert after == data
+
+
+def test_the_default_workspace_missing_beside_the_demo_s_says_where_it_is(tmp_path, monkeypatch):
+    (tmp_path / "liandong-demo" / "workspace").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    result = run("stats", catch=True)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "--workspace liandong-demo/workspace" in result.output
+    assert not (tmp_path / "liandong-workspace").exists()
+
+
+def test_a_long_line_is_broken_after_punctuation_never_inside_a_name():
+    from cli import _fit, _width
+
+    text = (
+        "   利益冲突   15  陈薇新在瓯海区山桂街道北乐村党支部任职期间，"
+        "亲属王立任职的企业鹿城区泽正土地整理有限公司中标该单位的“瓯海区高标准农田建设项目”"
+    )
+    lines = _fit(text, columns=64).split("\n")
+    assert len(lines) == 2 and lines[0].endswith("任职期间，")
+    assert all(_width(line) <= 64 for line in lines[:1])
+    assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", "")
+    assert _fit("人员7,435条记录归并为3,507个", columns=14).split("\n")[0].endswith("人员7,435条记录归并为3,507个")
+    third = _fit("甲，" * 100, columns=20, max_lines=2).split("\n")
+    assert len(third) == 2 and third[-1].endswith("…")
 
 
 def test_stats_on_a_missing_workspace_is_a_clear_error(tmp_path):

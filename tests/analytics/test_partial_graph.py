@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -21,11 +22,21 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from analytics import DETECTORS, GraphView, outcome_line, registry, run_and_write, run_detectors, write_results
+from analytics import (
+    DETECTORS,
+    GraphView,
+    outcome_line,
+    reader_line,
+    registry,
+    run_and_write,
+    run_detectors,
+    write_results,
+)
 from analytics.dossier import write_target_dossier
 from analytics.network import evidence_network, write_network
 from analytics.profiles import lead_conversion, organisation_profile, team_quality
 from analytics.report import write_html_report
+from analytics.terms import term
 from cli import main
 from graphmodel import EmbeddedBackend, load_schema
 from ingest.generator import generate
@@ -225,19 +236,21 @@ def test_detectors_and_exports_on_one_kind_of_data(kind, exports_by_kind, backen
             "score",
             "summary",
         ]
-    notes = [outcome_line(results[n]) for n in sorted(skipped, key=list(DETECTORS).index)]
+    notes = [reader_line(results[n]) for n in sorted(skipped, key=list(DETECTORS).index)]
+    # A reader sees each skipped check in words, without the command line's names or English.
+    assert all(not re.search(r"[A-Za-z]{3,}", line) for line in notes), notes
 
     # Dossier: an .xlsx that opens, listing what was skipped on its first sheet.
     dossier = write_target_dossier(view, results, tmp_path / "dossier.xlsx")
     sheet = load_workbook(dossier).worksheets[0]
     cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None}
-    assert sheet.title == "对象排序" and set(notes) <= cells
+    assert sheet.title == "汇总" and set(notes) <= cells
 
     # Report: one HTML page with a line per skipped detector.
     page = write_html_report(view, results, tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert all(html.escape(line) in page for line in notes)
-    assert ("What could not be analysed" in page) == bool(notes)
+    assert (term("report.section.not_analysed") in page) == bool(notes)
 
     # Network: GEXF and GraphML that networkx reads back, saying why rings or conflicts are absent.
     network = evidence_network(view, results)
@@ -245,7 +258,7 @@ def test_detectors_and_exports_on_one_kind_of_data(kind, exports_by_kind, backen
     graphml = nx.read_graphml(write_network(network, tmp_path / "rings.graphml"))
     assert gexf.number_of_nodes() == graphml.number_of_nodes() == network.number_of_nodes()
     for name in ("bid-rings", "conflict-of-interest"):
-        line = outcome_line(results[name])
+        line = reader_line(results[name])
         assert line in graphml.graph["notes"]
         assert html.escape(line, quote=False) in (tmp_path / "rings.gexf").read_text(encoding="utf-8")
 
@@ -338,8 +351,8 @@ def test_exports_on_an_empty_workspace_write_valid_files(empty_workspace, tmp_pa
         assert Path(data["file"]).exists()
         if command != "graph":
             assert set(data["skipped"]) and not data["failed"]
-    assert load_workbook(tmp_path / "d.xlsx").worksheets[0].title == "对象排序"
-    assert "bid-rings（围标串标）: 跳过" in nx.read_graphml(tmp_path / "n.graphml").graph["notes"]
+    assert load_workbook(tmp_path / "d.xlsx").worksheets[0].title == "汇总"
+    assert "围标串标：未运行——需要招投标记录" in nx.read_graphml(tmp_path / "n.graphml").graph["notes"]
     text = _cli("--workspace", ws, "export", "report", "--out", str(tmp_path / "r2.html"))
     assert text.exit_code == 0 and "targets（精准制导）: 跳过" in text.output and "Traceback" not in text.output
 
