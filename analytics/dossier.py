@@ -279,7 +279,10 @@ def _print_setup(ws: Worksheet, *, header: tuple[str, str, str], title_rows: str
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_title_rows = title_rows
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # The header and footer sit in their own band (0.3 in from the edge) above and below the rows, which
+    # start 0.85 in down: LibreOffice otherwise prints the header over the first row.
+    ws.page_margins.top = ws.page_margins.bottom = 0.85
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
     left, centre, right = (text.replace("&", "&&") for text in header)
     ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text = left, centre, right

@@ -455,7 +455,7 @@ def _rectification(view: GraphView, states: pd.DataFrame) -> go.Figure | None:
     labels = [tier_name(t) if t != "?" else term("report.rectification.unknown_tier") for t in order]
     fig = go.Figure()
     for state in ("verified", "unverified", "in_progress", "overdue"):
-        counts = [int(((states["tier"].fillna("?") == t) & (states["state"] == state)).sum()) for t in order]
+        counts = [int(((states["tier"].astype(object).fillna("?") == t) & (states["state"] == state)).sum()) for t in order]
         fig.add_trace(
             go.Bar(
                 y=labels[::-1],
@@ -531,6 +531,9 @@ def _names(items: Sequence[str], shown: int = 3) -> str:
 
 def _sources(view: GraphView) -> str:
     sources = view.backend.nodes("Source")
+    if view.scope and not sources.empty and "office" in sources:
+        # Files exported by offices outside the scope are not named (their offices are outside it too).
+        sources = sources[sources["office"].isna() | sources["office"].map(view.in_scope).astype(bool)]
     if sources.empty:
         return f"<p>{_esc(term('report.intro.sources_none'))}</p>"
     rows = []

@@ -328,7 +328,24 @@ def detect_targets(
         orgs = orgs[orgs.index.isin(wanted)]
     candidates = pd.DataFrame({"organisation": orgs.index, "date": cutoff})
     x_now = target_features(view, candidates, events=events, systemic_pairs=systemic_pairs)[names]
-    params: dict = {"as_of": iso(cutoff), "examples": len(examples), "positives": int(examples["label"].sum())}
+    # Not ranked: the inspection offices themselves (they run the rounds), and names the graph knows nothing
+    # else about (no tier from any directory and no record against them: a unit named once, often a slip).
+    office = orgs["kind"].eq("inspection_office") if "kind" in orgs else pd.Series(False, index=orgs.index)
+    ran = set(view.rel("RAN")["start"]) if view.counts().get("RAN") else set()
+    named_office = orgs["name"].fillna("").str.contains(_OFFICE_NAME) if "name" in orgs else False
+    office = office | orgs.index.isin(ran) | named_office
+    evidence = x_now.drop(columns=["years_since_inspected"]).sum(axis=1).to_numpy() > 0
+    unknown = orgs["tier"].isna().to_numpy() & ~evidence
+    keep = ~office.to_numpy() & ~unknown
+    not_ranked = {"inspection_offices": int(office.sum()), "unknown_names": int((unknown & ~office.to_numpy()).sum())}
+    orgs, x_now = orgs[keep], x_now[keep].reset_index(drop=True)
+    candidates = candidates[keep].reset_index(drop=True)
+    params: dict = {
+        "as_of": iso(cutoff),
+        "examples": len(examples),
+        "positives": int(examples["label"].sum()),
+        "not_ranked": not_ranked,
+    }
     use_model = len(examples) >= min_training_examples and 0 < examples["label"].sum() < len(examples)
     if use_model:
         x_past = _past_features(view, examples, events)[names]
@@ -446,6 +463,10 @@ def detect_targets(
     return DetectorResult(
         NAME, detections, params={**params, "top": top}, stats={"organisations": len(orgs), "ranked": len(detections)}
     )
+
+
+# An inspection office by its name: 巡察办, 巡视办, 中共X委巡察工作领导小组办公室.
+_OFFICE_NAME = r"(?:巡视|巡察)(?:工作领导小组)?办(?:公室)?$"
 
 
 def _relay_office(tier: object, region: object) -> str | None:

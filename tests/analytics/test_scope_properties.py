@@ -205,8 +205,30 @@ def scopes(world: World) -> st.SearchStrategy[str]:
 
 
 # ---------------------------------------------------------------------------------------------- reading outputs
+def _public_texts() -> set[str]:
+    """The shipped policies' titles, issuers and points: published text (《领导干部配偶、子女及其配偶经商办企业
+    管理规定》, 国家卫生健康委员会), not data about anyone, so the dossier's 政策清单 cells are not scanned."""
+    import yaml
+
+    from analytics.dossier import SHIPPED_POLICIES
+
+    entries = yaml.safe_load(SHIPPED_POLICIES.read_text(encoding="utf-8"))["policies"]
+    return {str(e[k]) for e in entries for k in ("title", "issuer", "points") if e.get(k)}
+
+
+PUBLIC_TEXTS = sorted(_public_texts(), key=len, reverse=True)
+
+
+def _without_public_text(cell: str) -> str:
+    for text in PUBLIC_TEXTS:
+        if text in cell:
+            cell = cell.replace(text, "")
+    return cell
+
+
 def file_text(path: Path) -> str:
-    """Everything a person or program could read in a written file, as plain text."""
+    """Everything a person or program could read in a written file, as plain text (published policy text left
+    out)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         wb = openpyxl.load_workbook(path, read_only=True)
@@ -214,7 +236,7 @@ def file_text(path: Path) -> str:
         for ws in wb.worksheets:
             parts.append(ws.title)
             for row in ws.iter_rows(values_only=True):
-                parts.extend(str(v) for v in row if v is not None)
+                parts.extend(_without_public_text(str(v)) for v in row if v is not None)
         wb.close()
         return "\n".join(parts)
     text = path.read_text(encoding="utf-8-sig")
