@@ -454,8 +454,9 @@ def _rectification(view: GraphView, states: pd.DataFrame) -> go.Figure | None:
     order = tiers + (["?"] if states["tier"].isna().any() else [])
     labels = [tier_name(t) if t != "?" else term("report.rectification.unknown_tier") for t in order]
     fig = go.Figure()
+    tiers = states["tier"].astype(object).fillna("?")
     for state in ("verified", "unverified", "in_progress", "overdue"):
-        counts = [int(((states["tier"].astype(object).fillna("?") == t) & (states["state"] == state)).sum()) for t in order]
+        counts = [int(((tiers == t) & (states["state"] == state)).sum()) for t in order]
         fig.add_trace(
             go.Bar(
                 y=labels[::-1],
