@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from analytics.terms import say, term
 from graphmodel import DEFAULT_WORKSPACE, GraphBackend, LiandongError, load_schema, open_backend
 from ingest import LoadReport, load_graph_jsonl
 
@@ -34,7 +35,9 @@ class _Group(click.Group):
         except LiandongError as exc:
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
-            click.echo("interrupted; every committed batch is kept — run the same command again to finish", err=True)
+            from analytics.terms import say
+
+            click.echo(say("cli.interrupted"), err=True)
             sys.exit(130)
 
 
@@ -132,15 +135,20 @@ def _detector_results(
         folder = _analyses_folder(state, results)
         found, reasons = reuse_results(view, folder, names, as_of=as_of, reveal_secrets=reveal_secrets)
         if found and not quiet:
-            click.echo(f"reusing what 'liandong analyze' found in {folder}: {', '.join(found)}", err=True)
+            click.echo(say("cli.reusing", folder=folder, names=_titles(found)), err=True)
     todo = [n for n in names if n not in found]
     if todo:
         if not quiet:
             why = sorted(set(reasons[n] for n in todo))
-            click.echo(f"running {', '.join(todo)} now ({'; '.join(why)})", err=True)
+            click.echo(say("cli.running", names=_titles(todo), why="；".join(why)), err=True)
         # A failure is kept as that detector's result: the export is written with it noted, then reported.
         found.update(run_detectors(view, todo, as_of=as_of, reveal_secrets=reveal_secrets, errors="keep"))
     return {n: found[n] for n in names}, {n: reasons[n] for n in todo}
+
+
+def _titles(names: Any) -> str:
+    """Detectors as a reader knows them, with the name to type: 围标串标（bid-rings）、反弹回潮（recurrence）."""
+    return "、".join(f"{term(f'detector.{n}', default=n)}（{n}）" for n in names)
 
 
 def _reuse_json(found: dict[str, Any], ran: dict[str, str]) -> dict[str, Any]:
@@ -164,13 +172,10 @@ def _exported(
         for result in found.values():
             if result.status != "ran":
                 click.echo(outcome_line(result), err=True)
-        click.echo(f"wrote {path}" + (f": {summary}" if summary else ""))
+        click.echo(say("cli.wrote", path=path) + (say("cli.wrote_summary", summary=summary) if summary else ""))
     failed = [n for n, r in found.items() if r.status == "failed"]
     if failed:
-        raise click.ClickException(
-            f"{path} is written, without what {', '.join(failed)} would have added: the detector(s) failed (see "
-            "above). Run 'liandong analyze' on this graph for the traceback."
-        )
+        raise click.ClickException(say("cli.export_failed", path=path, names=_titles(failed)))
 
 
 def _taxonomy_option(more: str):
@@ -530,11 +535,11 @@ def ingest(
                 click.echo(f"{r['file']}: warning: {warning}", err=True)
         _echo_quality(report)
         if report.quarantine_path:
-            click.echo(f"quarantined rows: {report.quarantine_path}", err=True)
+            click.echo(say("cli.quarantine", path=report.quarantine_path), err=True)
         if report.unresolved_path:
-            click.echo(f"unresolved links: {report.unresolved_path}", err=True)
+            click.echo(say("cli.unresolved", path=report.unresolved_path), err=True)
         if report.quality_path:
-            click.echo(f"data quality per file and field: {report.quality_path}", err=True)
+            click.echo(say("cli.quality", path=report.quality_path), err=True)
     sys.exit(report.exit_code)
 
 
@@ -981,9 +986,10 @@ def analyze(
         if result.status != "ran":
             click.echo(outcome_line(result), err=result.status == "failed")
             return
-        top = result.detections[0].summary if result.detections else "-"
+        top = result.detections[0].summary if result.detections else term("word.none")
         seconds = result.stats.get("seconds", 0)
-        click.echo(f"{result.detector:<22} {len(result):>6,} found in {seconds:6.2f} s   top: {top}")
+        line = say("cli.analyzed", n=f"{len(result):>6,}", seconds=f"{seconds:6.2f}", top=top)
+        click.echo(_fit(f"{result.detector:<22} " + line, max_lines=1))
 
     results, paths = run_and_write(
         view, folder, chosen, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, on_result=show, fdr=fdr
@@ -991,11 +997,7 @@ def analyze(
     unplaced = len(view.unplaced) if scope else 0
     if unplaced:
         # They lie in no jurisdiction, so a scoped analysis cannot see them: say so, never drop them silently.
-        click.echo(
-            f"{unplaced:,} organisations have no region code (nor a PART_OF parent with one) and are outside every "
-            "scope; GraphView(...).unplaced lists them with why",
-            err=True,
-        )
+        click.echo(say("cli.unplaced", n=f"{unplaced:,}"), err=True)
     _audit(
         state,
         "analyze",
@@ -1024,13 +1026,13 @@ def analyze(
         )
     else:
         skipped = sum(r.status == "skipped" for r in results.values())
-        note = f" ({skipped} skipped: their inputs are not in the graph)" if skipped else ""
-        click.echo(f"written to {folder}{note}")
+        note = say("cli.written_skipped", n=skipped) if skipped else ""
+        click.echo(say("cli.written", folder=folder) + note)
     if failed:
         raise click.ClickException(
-            f"{len(failed)} detector(s) failed: {', '.join(failed)} (see the lines above; the traceback is in "
-            f"{folder / (failed[0] + '.json')}). The other detectors' results are written to {folder}."
-        )
+            say("cli.analyze_failed", n=len(failed), names=", ".join(failed), file=folder / (failed[0] + ".json"),
+                folder=folder)
+        )  # fmt: skip
 
 
 @main.command()

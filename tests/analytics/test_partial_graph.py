@@ -336,7 +336,7 @@ def test_analyze_on_an_empty_workspace_skips_every_detector_and_exits_0(empty_wo
     for name, spec in DETECTORS.items():
         assert sum(line.startswith(f"{name}（{spec.short_title}）: 跳过 — 需要") for line in lines) == 1, name
         assert (empty_workspace / "analyses" / f"{name}.json").exists()
-    assert f"written to {empty_workspace / 'analyses'} ({len(DETECTORS)} skipped" in result.output
+    assert f"结果已写入 {empty_workspace / 'analyses'}（{len(DETECTORS)}项未运行" in result.output
     data = json.loads(_cli("--workspace", str(empty_workspace), "analyze", "--json").stdout)
     assert {n: d["status"] for n, d in data.items()} == dict.fromkeys(DETECTORS, "skipped")
     assert data["recurrence"]["missing"] == ["Finding", "Rectification", "RECTIFIES"]
@@ -367,6 +367,6 @@ def test_analyze_reports_a_failing_detector_and_writes_the_others(exports_by_kin
     result = CliRunner().invoke(main, ["--workspace", ws, "analyze"], env=CLEAN_ENV)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "targets（精准制导）: 失败 — KeyError" in result.output
-    assert "1 detector(s) failed: targets" in result.output
+    assert "1项分析运行失败：targets" in result.output
     assert (tmp_path / "ws" / "analyses" / "bid-rings.csv").exists()
     assert (tmp_path / "ws" / "analyses" / "profiles.json").exists()  # after the failure, too

@@ -63,7 +63,7 @@ def test_dossier_reuses_the_analysis_and_matches_a_fresh_run(world, tmp_path):
     assert a == b and len(a) > 1
     # Without --json the reader is told where the results came from.
     shown = _run(world, "export", "dossier", "--out", str(tmp_path / "c.xlsx"), "--as-of", "2024-09-01")
-    assert "reusing what 'liandong analyze' found" in shown.output
+    assert "沿用 liandong analyze" in shown.output
 
 
 def test_other_parameters_are_never_served_from_the_analysis(world, tmp_path):

@@ -200,7 +200,7 @@ def test_cli_ingest_exit_codes(tmp_path, exports):
     env = {"NEO4J_URI": None, "LIANDONG_SECRET_KEY": "k"}
     result = runner.invoke(main, ["--workspace", str(tmp_path / "ws"), "ingest", str(exports)], env=env)
     assert result.exit_code == 3, result.output  # some rows quarantined
-    assert "total" in result.output and "quarantined rows:" in result.output
+    assert "total" in result.output and "隔离的行及原因：" in result.output
     clean = tmp_path / "clean"
     clean.mkdir()
     shutil.copy(next(exports.glob("单位名录_*")), clean)
