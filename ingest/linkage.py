@@ -244,7 +244,7 @@ class LinkageModel:
         final probability, as Splink's waterfall chart shows it."""
         (row,) = self._check(np.asarray([vector]))
         prior = float(np.log2(self.lam / (1 - self.lam)))
-        steps = [{"step": "prior (share of candidate pairs that match)", "level": "", "weight": prior}]
+        steps = [{"step": "先验（候选记录对中属同一实体的比例）", "level": "", "weight": prior}]
         for k, comp in enumerate(self.comparisons):
             level = int(row[k])
             weight = 0.0 if level == 0 else float(np.log2(self.m[k][level - 1] / self.u[k][level - 1]))
