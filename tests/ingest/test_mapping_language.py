@@ -593,7 +593,7 @@ def test_a_scoped_analysis_says_how_many_units_it_cannot_place(office, tmp_path,
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["--workspace", str(ws), "analyze", "--scope", "330400"])
     assert result.exit_code == 0, result.output
-    assert "1 organisations have no region code" in result.stderr
+    assert "1个单位没有行政区划代码" in result.stderr
     audit = [json.loads(line) for line in (ws / "audit.log").read_text(encoding="utf-8").splitlines()]
     assert audit[-1]["unplaced"] == 1
 
