@@ -1169,18 +1169,10 @@ def export_dossier(
       liandong --workspace ./ws export dossier --out d.xlsx --policies 本办政策.yaml --classification 秘密
     """
     from analytics import GraphView
-    from analytics.dossier import write_target_dossier
+    from analytics.dossier import DOSSIER_DETECTORS, write_target_dossier
 
     view = GraphView(state.backend(create=False), scope=scope)
-    names = [
-        "targets",
-        "recurrence",
-        "systemic-problems",
-        "bid-rings",
-        "conflict-of-interest",
-        "duplicate-leads",
-        "overdue-transfers",
-    ]
+    names = list(DOSSIER_DETECTORS)
     found, ran = _detector_results(
         state, view, names, results, rerun, as_of=as_of, reveal_secrets=reveal_secrets, quiet=as_json
     )

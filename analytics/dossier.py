@@ -46,7 +46,18 @@ from .graphview import GraphView
 from .registry import reader_line
 from .terms import date_text, enum_label, lang, number, office_name, place_name, say, term, tier_name
 
-__all__ = ["Policy", "load_policies", "write_target_dossier"]
+__all__ = ["DOSSIER_DETECTORS", "Policy", "load_policies", "write_target_dossier"]
+
+#: The detectors whose results a dossier reads (``targets`` ranks; the others add their evidence).
+DOSSIER_DETECTORS = (
+    "targets",
+    "recurrence",
+    "systemic-problems",
+    "bid-rings",
+    "conflict-of-interest",
+    "duplicate-leads",
+    "overdue-transfers",
+)
 
 SHIPPED_POLICIES = Path(__file__).parent / "data" / "policies.yaml"
 

@@ -38,7 +38,7 @@ _INSTALL = (
 def build_dossier(scale: str, seed: int, folder: Path, top: int = 20) -> Path:
     """A dossier of a generated province, as ``liandong demo`` writes it."""
     from analytics import GraphView, run_detectors
-    from analytics.dossier import write_target_dossier
+    from analytics.dossier import DOSSIER_DETECTORS, write_target_dossier
     from graphmodel import EmbeddedBackend
     from ingest.generator import generate
     from ingest.load import Ingester
@@ -51,15 +51,7 @@ def build_dossier(scale: str, seed: int, folder: Path, top: int = 20) -> Path:
         Ingester(backend, folder / "quarantine", secret_key=b"bench-key").ingest([folder / "exports"])
         Resolver(backend).run()
         view = GraphView(backend)
-        names = [
-            "targets",
-            "recurrence",
-            "systemic-problems",
-            "bid-rings",
-            "conflict-of-interest",
-            "duplicate-leads",
-            "overdue-transfers",
-        ]
+        names = list(DOSSIER_DETECTORS)
         results = run_detectors(view, names, as_of=truth["as_of"], errors="keep")
         return write_target_dossier(
             view, results, folder / "dossier.xlsx", title=f"下一轮巡察对象档案（{scale}, seed {seed}）", top=top

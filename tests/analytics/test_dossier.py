@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from analytics import Detection, DetectorResult, Evidence, GraphView, run_detectors
-from analytics.dossier import load_policies, write_target_dossier
+from analytics.dossier import DOSSIER_DETECTORS, load_policies, write_target_dossier
 from analytics.terms import internal_codes, record_keys
 from cli import main
 from ingest.generator.world import LEAVES, SYSTEMS
@@ -21,15 +21,7 @@ from .conftest import KEY
 ENV = {"NEO4J_URI": None, "LIANDONG_WORKSPACE": None, "LIANDONG_SECRET_KEY": KEY.decode()}
 AS_OF = dt.date(2024, 9, 1)
 LISTS = ("一、政策清单", "二、职能清单", "三、信息清单", "四、问题清单", "五、责任清单")
-DETECTORS = [
-    "targets",
-    "recurrence",
-    "systemic-problems",
-    "bid-rings",
-    "conflict-of-interest",
-    "duplicate-leads",
-    "overdue-transfers",
-]
+DETECTORS = list(DOSSIER_DETECTORS)
 
 
 def _strings(ws) -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from analytics import GraphView, read_results, run_detectors
+from analytics.dossier import DOSSIER_DETECTORS
 from analytics.report import report_figures
 from cli import main
 from graphmodel import EmbeddedBackend, NodeRecord
@@ -17,15 +18,7 @@ from ingest.resolve import Resolver
 from .conftest import KEY, build_graph
 
 ENV = {"NEO4J_URI": None, "LIANDONG_WORKSPACE": None, "LIANDONG_SECRET_KEY": KEY.decode()}
-DOSSIER = {
-    "targets",
-    "recurrence",
-    "systemic-problems",
-    "bid-rings",
-    "conflict-of-interest",
-    "duplicate-leads",
-    "overdue-transfers",
-}
+DOSSIER = set(DOSSIER_DETECTORS)
 
 
 @pytest.fixture(scope="module")
