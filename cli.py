@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from analytics.terms import say, term
-from graphmodel import DEFAULT_WORKSPACE, GraphBackend, LiandongError, load_schema, open_backend
-from ingest import LoadReport, load_graph_jsonl
+from graphmodel import DEFAULT_WORKSPACE, LiandongError, load_schema
 
 if TYPE_CHECKING:
+    from graphmodel import GraphBackend
+    from ingest import LoadReport
     from ingest.generator.hard import Difficulty
 
 
@@ -65,6 +66,8 @@ class _State:
                 from analytics.terms import say
 
                 raise click.ClickException(say("workspace.missing_demo", workspace=self.workspace, demo=demo))
+            from graphmodel import open_backend
+
             self._backend = open_backend(
                 self.workspace,
                 neo4j_uri=self.neo4j_uri,
@@ -348,6 +351,8 @@ def load(state: _State, files: tuple[str, ...], source: str | None) -> None:
     backend = state.backend(create=True)
     rejected = 0
     for file in files:
+        from ingest import load_graph_jsonl
+
         report = load_graph_jsonl(backend, file, source=source)
         _echo_load(report)
         rejected += len(report.rejected)
@@ -1561,6 +1566,8 @@ def demo(out: str, scale: str, seed: int) -> None:
                     path=exports))  # fmt: skip
     else:
         step(1, say("demo.reused", path=exports))
+    from graphmodel import open_backend
+
     backend = open_backend(workspace, create=True)
     try:
         report = Ingester(backend, workspace / "quarantine", secret_key=key).ingest([exports])

@@ -19,11 +19,12 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from graphmodel import LiandongError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Evidence", "Detection", "DetectorResult", "DetectorError", "InputsAbsent"]
 
@@ -176,11 +177,13 @@ class DetectorResult:
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.detections)
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> pd.DataFrame:  # (pandas imported here: listing the detectors needs none of it)
         """One row per detection: subject, kind, score, summary, one column per ``where`` role and per detail.
 
         Lists of ids are joined with ``;`` so the frame also writes cleanly to CSV and Excel.
         """
+        import pandas as pd
+
         rows = []
         for d in self.detections:
             row: dict[str, Any] = {"subject": d.subject, "kind": d.kind, "score": d.score, "summary": d.summary}
@@ -220,6 +223,8 @@ class DetectorResult:
 
     def evidence_frame(self) -> pd.DataFrame:
         """One row per evidence step: subject, step number, role, label, ref, text, date."""
+        import pandas as pd
+
         rows = [
             {"subject": d.subject, "step": n, **asdict(e)}
             for d in self.detections
@@ -322,6 +327,8 @@ def judged_day(as_of: Any) -> Any:
 
 def iso(value: Any) -> str | None:
     """ISO text of a date-like value, or None."""
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return None
     if isinstance(value, dt.datetime):

@@ -16,6 +16,7 @@ one line for a person.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import inspect
 import json
 import re
@@ -25,25 +26,15 @@ import tracemalloc
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
-
-from graphmodel import GraphBackend
+from typing import TYPE_CHECKING, Any, Literal
 
 from .base import DetectorError, DetectorResult, InputsAbsent
-from .bid_rings import detect_bid_rings
-from .conflict import detect_conflicts
-from .duplicate_leads import detect_duplicate_leads
-from .graphview import GraphView
-from .inspector_ties import detect_inspector_ties
-from .overdue_transfers import detect_overdue_transfers
-from .profiles import detect_profiles
-from .recurrence import detect_recurrence
-from .surges import detect_surges
-from .systemic import detect_systemic_problems
-from .targets import detect_targets
 from .terms import lang, say, term
+
+if TYPE_CHECKING:
+    from graphmodel import GraphBackend
+
+    from .graphview import GraphView
 
 __all__ = [
     "Requirement",
@@ -104,14 +95,23 @@ class DetectorSpec:
 
     name: str
     title: str
-    function: Callable[..., DetectorResult]
+    function: Callable[..., DetectorResult] | str
     requires: tuple[Requirement, ...] = ()
     columns: tuple[str, ...] = ()
 
     @property
+    def fn(self) -> Callable[..., DetectorResult]:
+        """The detector function (``function`` may name it as ``".module:name"``, imported on first use so
+        that listing the detectors does not load every one of them)."""
+        if isinstance(self.function, str):
+            module, _, attr = self.function.partition(":")
+            return getattr(importlib.import_module(module, __package__), attr)  # type: ignore[no-any-return]
+        return self.function
+
+    @property
     def parameters(self) -> tuple[str, ...]:
         """Keyword parameters the detector accepts."""
-        return tuple(p for p in inspect.signature(self.function).parameters if p != "view")
+        return tuple(p for p in inspect.signature(self.fn).parameters if p != "view")
 
     @property
     def short_title(self) -> str:
@@ -159,7 +159,7 @@ class DetectorSpec:
 
     def _call(self, view: GraphView, params: dict[str, Any]) -> DetectorResult:
         try:
-            return self.function(view, **params)
+            return self.fn(view, **params)
         except InputsAbsent as exc:
             return DetectorResult(self.name, [], params, columns=self.columns, skipped=str(exc))
 
@@ -177,7 +177,7 @@ DETECTORS: dict[str, DetectorSpec] = {}
 def register(
     name: str,
     title: str,
-    function: Callable[..., DetectorResult],
+    function: Callable[..., DetectorResult] | str,
     *,
     requires: Iterable[Requirement] = (),
     columns: Iterable[str] = (),
@@ -217,7 +217,7 @@ INSPECTION_RECORDS = Requirement(
 register(
     "systemic-problems",
     "共性问题 systemic problems across tiers",
-    detect_systemic_problems,
+    ".systemic:detect_systemic_problems",
     requires=(FINDINGS,),
     columns=(
         *("subject", "kind", "score", "summary", "organisations", "findings", "system", "category", "tiers"),
@@ -228,7 +228,7 @@ register(
 register(
     "recurrence",
     "反弹回潮 problems back after rectification",
-    detect_recurrence,
+    ".recurrence:detect_recurrence",
     requires=(FINDINGS, RECTIFICATIONS, RECTIFIED_FINDINGS),
     columns=(
         *("subject", "kind", "score", "summary", "organisations", "findings", "rectifications", "category"),
@@ -240,7 +240,7 @@ register(
 register(
     "surges",
     "异常激增 findings rising far beyond a region's own past",
-    detect_surges,
+    ".surges:detect_surges",
     requires=(FINDINGS,),
     columns=(
         *("subject", "kind", "score", "summary", "organisations", "findings", "region_code", "system", "period"),
@@ -250,7 +250,7 @@ register(
 register(
     "bid-rings",
     "围标串标 companies bidding together, pricing together and taking turns to win",
-    detect_bid_rings,
+    ".bid_rings:detect_bid_rings",
     requires=(BIDS,),
     columns=(
         *("subject", "kind", "score", "summary", "companies", "tenders", "organisations", "cadres", "members"),
@@ -262,7 +262,7 @@ register(
 register(
     "conflict-of-interest",
     "利益冲突 cadres' firms bidding at their organisation",
-    detect_conflicts,
+    ".conflict:detect_conflicts",
     requires=(BIDS, BUYERS, POSTS, COMPANY_PEOPLE),
     columns=(
         *("subject", "kind", "score", "summary", "cadres", "relatives", "companies", "tenders", "organisations"),
@@ -272,7 +272,7 @@ register(
 register(
     "duplicate-leads",
     "重复线索 one allegation handled by several departments",
-    detect_duplicate_leads,
+    ".duplicate_leads:detect_duplicate_leads",
     requires=(LEADS, LEAD_DEPARTMENTS),
     columns=(
         *("subject", "kind", "score", "summary", "leads", "departments", "organisations", "cadres", "category"),
@@ -282,7 +282,7 @@ register(
 register(
     "overdue-transfers",
     "移交逾期 transfers without feedback by the deadline",
-    detect_overdue_transfers,
+    ".overdue_transfers:detect_overdue_transfers",
     requires=(TRANSFERS,),
     columns=(
         *("subject", "kind", "score", "summary", "transfers", "leads", "organisations", "transfer", "lead"),
@@ -292,7 +292,7 @@ register(
 register(
     "inspector-ties",
     "回避 inspectors tied to their targets",
-    detect_inspector_ties,
+    ".inspector_ties:detect_inspector_ties",
     requires=(TOURS, TEAM_MEMBERS, INSPECTED, POSTS),
     columns=(
         *("subject", "kind", "score", "summary", "tours", "inspectors", "organisations", "relatives", "tour"),
@@ -302,7 +302,7 @@ register(
 register(
     "targets",
     "精准制导 next round's targets, ranked by risk",
-    detect_targets,
+    ".targets:detect_targets",
     requires=(ORGANISATIONS, DATED_RECORDS),
     columns=(
         *("subject", "kind", "score", "summary", "organisations", "findings", "serious_findings"),
@@ -314,7 +314,7 @@ register(
 register(
     "profiles",
     "政治生态画像 organisations' records and teams' quality",
-    detect_profiles,
+    ".profiles:detect_profiles",
     requires=(INSPECTION_RECORDS,),
     columns=(
         # one row per team (team-quality) and per organisation (organisation-profile); each fills its own
@@ -376,6 +376,10 @@ def run_detectors(
     -------
     dict of str to DetectorResult
     """
+    import pandas as pd
+
+    from .graphview import GraphView
+
     view = source if isinstance(source, GraphView) else GraphView(source, scope=scope)
     chosen = list(names) if names else detector_names()
     unknown = [n for n in chosen if n not in DETECTORS]

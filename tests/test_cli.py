@@ -143,3 +143,20 @@ def test_stats_and_wrong_password_on_neo4j(neo4j_domain):
     assert json.loads(result.output) == {"nodes": {"Phone": 1}, "relationships": {}}
     bad = run("--neo4j-uri", neo4j_domain.uri, "--neo4j-password", "wrong-password", "stats", catch=True)
     assert bad.exit_code == 1 and "wrong password" in bad.output and "Traceback" not in bad.output
+
+
+def test_help_and_the_list_of_detectors_load_no_heavy_library():
+    """`liandong --help` and `analyze --list` start fast because they import neither pandas, scipy, scikit-learn
+    nor any detector (timed in bench/README; here only what is imported, which does not vary with the machine)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; import cli; "
+        "r = CliRunner().invoke(cli.main, ['analyze', '--list']); assert r.exit_code == 0, r.output; "
+        "assert '共性问题' in r.output; "
+        "print(' '.join(m for m in ('pandas', 'scipy', 'sklearn', 'networkx', 'neo4j', 'analytics.bids') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", out.stdout

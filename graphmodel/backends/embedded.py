@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from .. import DEFAULT_WORKSPACE
 from ..errors import BackendError, WorkspaceError
 from ..model import Schema
 from ..records import EdgeRecord, NodeRecord, NodeRef
@@ -25,7 +26,6 @@ from .base import Direction, GraphBackend, Hop, NodeRow, RelRow, RetractReport
 
 __all__ = ["EmbeddedBackend", "DEFAULT_WORKSPACE", "WORKSPACE_FORMAT"]
 
-DEFAULT_WORKSPACE = "liandong-workspace"
 WORKSPACE_FORMAT = {"format": "liandong-workspace", "version": 1}
 _DB_FILE = "graph.sqlite"
 _MARKER = "workspace.json"
