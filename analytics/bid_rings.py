@@ -32,12 +32,11 @@ import pandas as pd
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .bids import analyse_bids
 from .graphview import GraphView
+from .terms import say, term
 
 __all__ = ["detect_bid_rings"]
 
 NAME = "bid-rings"
-
-_CONTACT_WORDS = {"address": "注册地址", "phone": "联系电话", "person": "高管或股东"}
 
 
 def detect_bid_rings(
@@ -152,46 +151,63 @@ def detect_bid_rings(
         names = [view.name_of("Company", c) for c in group]
         member_won = met[met["won"].fillna(False).astype(bool)]
         won_by = {
-            t: "、".join(view.name_of("Company", c) for c in firms)
+            t: term("word.and").join(view.name_of("Company", c) for c in firms)
             for t, firms in member_won.groupby("tender")["company"]
         }
+        outsider = term("rings.outsider")
 
         evidence = [
             Evidence(
-                "成员同场投标",
+                term("rings.met"),
                 "Tender",
                 str(t),
-                f"{int(per_tender[t])}家成员投标；报价离散系数{screens.at[t, 'cv']:.3f}"
-                f"（报价接近程度居同类招标{float(screens.at[t, 'tightness']):.0%}分位）"
-                f"；中标：{won_by.get(t, '成员以外的企业')}"
+                say(
+                    "rings.met_priced",
+                    n=int(per_tender[t]),
+                    cv=f"{screens.at[t, 'cv']:.3f}",
+                    tightness=f"{float(screens.at[t, 'tightness']):.0%}",
+                    won=won_by.get(t, outsider),
+                )
                 if t in screens.index and pd.notna(screens.at[t, "cv"]) and pd.notna(screens.at[t, "tightness"])
-                else f"{int(per_tender[t])}家成员投标；中标：{won_by.get(t, '成员以外的企业')}",
+                else say("rings.met_plain", n=int(per_tender[t]), won=won_by.get(t, outsider)),
                 iso(tenders.at[t, "announced"]) if t in tenders.index else None,
             )
             for t in strongest[:10]
         ]
         evidence += [
             Evidence(
-                f"共用{_CONTACT_WORDS.get(kind, kind)}",
+                say("rings.shared", what=term(f"rings.contact.{kind}")),
                 {"address": "Address", "phone": "Phone", "person": "Person"}[kind],
                 str(value),
-                "、".join(view.name_of("Company", c) for c in firms) + "共用",
+                say("rings.shared_by", firms=term("word.and").join(view.name_of("Company", c) for c in firms)),
             )
             for kind, value, firms in shared_contacts
         ]
-        evidence += [Evidence("招标单位", "Organisation", b, view.name_of("Organisation", b)) for b in buyers]
-        side_text = "报价异常接近" if side == "tight" else "报价异常分散"
-        lock_text = f"，成员间报价锁定度{float(lock):.2f}（1为互不相关）" if pd.notna(lock) else ""
-        contact_text = "；共用" + "、".join(_CONTACT_WORDS.get(k, k) for k in sorted(kinds)) if kinds else ""
+        evidence += [Evidence(term("rings.buyer"), "Organisation", b, view.name_of("Organisation", b)) for b in buyers]
+        side_text = term("rings.tight" if side == "tight" else "rings.dispersed")
+        lock_text = say("rings.lock", lock=f"{float(lock):.2f}") if pd.notna(lock) else ""
+        contact_text = (
+            say("rings.contacts", what=term("word.and").join(term(f"rings.contact.{k}") for k in sorted(kinds)))
+            if kinds
+            else ""
+        )
         detections.append(
             Detection(
                 detector=NAME,
                 kind="bid-ring",
                 subject="ring:" + group[0],
                 score=round(score, 3),
-                summary=f"{len(group)}家企业（{'、'.join(names[:4])}{'等' if len(names) > 4 else ''}）"
-                f"在{len(meetings)}次招标中同场投标，{int(ring['tail_meetings'])}次{side_text}，"
-                f"{len(winners)}家轮流中标{lock_text}{contact_text}",
+                summary=say(
+                    "rings.summary",
+                    n=len(group),
+                    names=term("word.and").join(names[:4]) + (term("rings.etc") if len(names) > 4 else ""),
+                    meetings=len(meetings),
+                    tail=int(ring["tail_meetings"]),
+                    side=side_text,
+                    winners=len(winners),
+                )
+                + lock_text
+                + contact_text,
                 where={
                     "companies": tuple(group),
                     "tenders": tuple(meetings),

@@ -50,6 +50,7 @@ from ingest.parse import region_name
 
 from .base import Detection, DetectorError, DetectorResult, Evidence, iso, judged_day
 from .graphview import GraphView
+from .terms import say, term, tier_name
 
 __all__ = [
     "detect_systemic_problems",
@@ -338,11 +339,17 @@ def _detection(
     category_name = view.category_name(category)
     evidence = [
         Evidence(
-            f"{TIER_ZH.get(tier, tier)}：{v['units_with']}/{v['units']}个单位有此问题",
+            say("systemic.tier_role", tier=tier_name(tier), units_with=v["units_with"], units=v["units"]),
             "Screen",
             f"{group}|{category}|{tier}",
-            f"占{v['share']:.0%}（95%区间 {v['share_ci'][0]:.0%}–{v['share_ci'][1]:.0%}），"
-            f"其他系统同级单位占{(v['comparable_share'] or 0):.0%}；本级 p={v['p']:.2g}",
+            say(
+                "systemic.tier_text",
+                share=f"{v['share']:.0%}",
+                low=f"{v['share_ci'][0]:.0%}",
+                high=f"{v['share_ci'][1]:.0%}",
+                others=f"{(v['comparable_share'] or 0):.0%}",
+                p=f"{v['p']:.2g}",
+            ),
         )
         for tier, v in per_tier.items()
         if v["units"]
@@ -352,18 +359,29 @@ def _detection(
             example = by_org_cat.get_group((org, category)).sort_values("found_date").iloc[0]
             evidence.append(
                 Evidence(
-                    f"{TIER_ZH.get(tier, tier)}例",
+                    say("systemic.example", tier=tier_name(tier)),
                     "Finding",
                     example["finding"],
-                    str(example.get("description") or f"{view.name_of('Organisation', org)}：{category_name}"),
+                    str(
+                        example.get("description")
+                        or say("systemic.example_text", unit=view.name_of("Organisation", org), category=category_name)
+                    ),
                     iso(example["found_date"]),
                 )
             )
-    tiers_zh = "、".join(TIER_ZH.get(t, t) for t in (showing or [max(per_tier, key=lambda t: per_tier[t]["share"])]))
-    where_text = "跨层级" if kind == "cross-tier" else "单一层级"
-    summary = (
-        f"{group_name}{where_text}共性问题：{category_name}（{tiers_zh}），"
-        f"{observed}个单位有此问题，同级其他系统比例下预计{expected:.1f}个（{ratio:.1f}倍）；q={q_value:.2g}"
+    tiers_text = term("word.and").join(
+        tier_name(t) for t in (showing or [max(per_tier, key=lambda t: per_tier[t]["share"])])
+    )
+    summary = say(
+        "systemic.summary",
+        group=group_name,
+        kind=term(f"kind.{kind}"),
+        category=category_name,
+        tiers=tiers_text,
+        observed=observed,
+        expected=f"{expected:.1f}",
+        ratio=f"{ratio:.1f}",
+        q=f"{q_value:.2g}",
     )
     return Detection(
         detector=NAME,
