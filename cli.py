@@ -733,7 +733,13 @@ def entities_resolve(state: _State, as_json: bool, model_out: str | None) -> Non
 
     def progress(label: str, records: int, accepted: int) -> None:
         click.echo(
-            f"  {label}: {records:,} records, {accepted:,} links accepted ({time.perf_counter() - started:.0f} s)",
+            say(
+                "cli.resolve_progress",
+                what=term(f"demo.label.{label}", default=label),
+                records=f"{records:,}",
+                accepted=f"{accepted:,}",
+                seconds=f"{time.perf_counter() - started:.0f}",
+            ),
             err=True,
         )
 
@@ -764,12 +770,20 @@ def entities_resolve(state: _State, as_json: bool, model_out: str | None) -> Non
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for label, row in data.items():
+        what = term(f"demo.label.{label}", default=label)
         click.echo(
-            f"{label:<13} records {row['records']:>8,}  links {row['links']:>8,}  "
-            f"accepted {row['accepted']:>8,}  to review {row['review']:>6,}  entities {row['clusters']:>8,}"
+            _pad(what, 8)
+            + say(
+                "cli.resolved_row",
+                records=f"{row['records']:>8,}",
+                links=f"{row['links']:>8,}",
+                accepted=f"{row['accepted']:>8,}",
+                review=f"{row['review']:>6,}",
+                entities=f"{row['clusters']:>8,}",
+            )
         )
     if any(row["review"] for row in data.values()):
-        click.echo("links to review: liandong entities review (decide each with liandong entities decide)")
+        click.echo(say("cli.review_hint"))
 
 
 @entities.command("decide")
