@@ -891,8 +891,9 @@ def entities_evaluate(state: _State, exports: str, as_json: bool) -> None:
         return
     for kind, row in scores.items():
         click.echo(
-            f"{kind:<13} precision {row['precision']:.4f}  recall {row['recall']:.4f}  f1 {row['f1']:.4f}"
-            f"  ({row['items']:,} records; {row['cells_not_loaded']:,} cells in quarantined rows)"
+            _pad(term(f"demo.kind.{kind}", default=kind), 8)
+            + say("cli.prf4", p=f"{row['precision']:.4f}", r=f"{row['recall']:.4f}", f=f"{row['f1']:.4f}")
+            + say("cli.er_cells", records=f"{row['items']:,}", cells=f"{row['cells_not_loaded']:,}")
         )
 
 
@@ -1118,11 +1119,13 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
         return
     for name, row in scores["detectors"].items():
-        click.echo(f"{name:<22} precision {row['precision']:.4f}  recall {row['recall']:.4f}  f1 {row['f1']:.4f}")
+        prf = say("cli.prf4", p=f"{row['precision']:.4f}", r=f"{row['recall']:.4f}", f=f"{row['f1']:.4f}")
+        click.echo(f"{name:<22} {_pad(term(f'detector.{name}', default=name), 14)}{prf}")
     for kind, row in scores["entity_resolution"].items():
-        click.echo(f"ER {kind:<19} precision {row['precision']:.4f}  recall {row['recall']:.4f}  f1 {row['f1']:.4f}")
-    for note in scores.get("notes", []):
-        click.echo(f"note: {note}")
+        prf = say("cli.prf4", p=f"{row['precision']:.4f}", r=f"{row['recall']:.4f}", f=f"{row['f1']:.4f}")
+        click.echo(f"ER {kind:<19} {_pad(say('demo.er', what=term(f'demo.kind.{kind}', default=kind)), 14)}{prf}")
+    if rerun:
+        click.echo(say("cli.evaluate_rerun", names=_titles(rerun)))
 
 
 @main.group()
