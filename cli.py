@@ -892,7 +892,7 @@ def entities_evaluate(state: _State, exports: str, as_json: bool) -> None:
     for kind, row in scores.items():
         click.echo(
             _pad(term(f"demo.kind.{kind}", default=kind), 8)
-            + say("cli.prf4", p=f"{row['precision']:.4f}", r=f"{row['recall']:.4f}", f=f"{row['f1']:.4f}")
+            + _prf(row, 4)
             + say("cli.er_cells", records=f"{row['items']:,}", cells=f"{row['cells_not_loaded']:,}")
         )
 
@@ -1119,11 +1119,10 @@ def evaluate(state: _State, truth_path: str, results: str | None, as_json: bool)
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
         return
     for name, row in scores["detectors"].items():
-        prf = say("cli.prf4", p=f"{row['precision']:.4f}", r=f"{row['recall']:.4f}", f=f"{row['f1']:.4f}")
-        click.echo(f"{name:<22} {_pad(term(f'detector.{name}', default=name), 14)}{prf}")
+        click.echo(f"{name:<22} {_pad(term(f'detector.{name}', default=name), 14)}{_prf(row, 4)}")
     for kind, row in scores["entity_resolution"].items():
-        prf = say("cli.prf4", p=f"{row['precision']:.4f}", r=f"{row['recall']:.4f}", f=f"{row['f1']:.4f}")
-        click.echo(f"ER {kind:<19} {_pad(say('demo.er', what=term(f'demo.kind.{kind}', default=kind)), 14)}{prf}")
+        what = say("demo.er", what=term(f"demo.kind.{kind}", default=kind))
+        click.echo(f"ER {kind:<19} {_pad(what, 14)}{_prf(row, 4)}")
     if rerun:
         click.echo(say("cli.evaluate_rerun", names=_titles(rerun)))
 
@@ -1629,16 +1628,10 @@ def demo(out: str, scale: str, seed: int) -> None:
                 else ""
             )  # fmt: skip
             title = term(f"detector.{name}", default=name)
-            click.echo(
-                _fit(f"   {_pad(title, 12)}" + say("demo.prf", p=f"{v['precision']:.3f}", r=f"{v['recall']:.3f}",
-                                                   f=f"{v['f1']:.3f}") + extra)
-            )  # fmt: skip
+            click.echo(_fit(f"   {_pad(title, 12)}" + _prf(v, 3) + extra))
         for kind, v in scores["entity_resolution"].items():
             title = say("demo.er", what=term(f"demo.kind.{kind}", default=kind))
-            click.echo(
-                _fit(f"   {_pad(title, 12)}" + say("demo.prf", p=f"{v['precision']:.3f}", r=f"{v['recall']:.3f}",
-                                                   f=f"{v['f1']:.3f}"))
-            )  # fmt: skip
+            click.echo(_fit(f"   {_pad(title, 12)}" + _prf(v, 3)))
         (analyses / "evaluation.json").write_text(json.dumps(scores, ensure_ascii=False, indent=1), encoding="utf-8")
         view = GraphView(backend)
         dossier = write_target_dossier(
@@ -1671,6 +1664,13 @@ def demo(out: str, scale: str, seed: int) -> None:
             click.echo("   " + line)
     finally:
         backend.close()
+
+
+def _prf(row: dict[str, Any], digits: int) -> str:
+    """Precision, recall and F1 of a score row, in the reader's words."""
+    return say(
+        "demo.prf", p=f"{row['precision']:.{digits}f}", r=f"{row['recall']:.{digits}f}", f=f"{row['f1']:.{digits}f}"
+    )
 
 
 def _width(text: str) -> int:

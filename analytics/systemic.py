@@ -64,7 +64,6 @@ __all__ = [
 
 NAME = "systemic-problems"
 TIER_ORDER = ("province", "city", "county", "township", "village")
-TIER_ZH = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇", "village": "村（社区）"}
 
 
 def stratified_exact_p(strata: list[tuple[int, int, int, int]]) -> float:
