@@ -380,6 +380,13 @@ def load(state: _State, files: tuple[str, ...], source: str | None) -> None:
     "buyer=COL,bidder_uscc=COL,rank=COL].",
 )
 @click.option(
+    "--codelists",
+    "codelists_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="OCDS: a YAML file mapping the publisher's codelist values to OCDS ones, per codelist "
+    "(tender_status, bid_status, award_status, procurement_method), e.g. bid_status: {active: valid}.",
+)
+@click.option(
     "--quarantine",
     "quarantine_dir",
     type=click.Path(file_okay=False),
@@ -396,6 +403,7 @@ def ingest(
     file_vars: tuple[str, ...],
     force: bool,
     column_spec: str | None,
+    codelists_file: str | None,
     office: str | None,
     quarantine_dir: str | None,
     as_json: bool,
@@ -415,8 +423,11 @@ def ingest(
     values and the values not recognised go to WORKSPACE/quality.csv (with
     Neo4j, to the quarantine folder) and to --json.
 
-    OCDS release and record packages (JSON) are recognised too; a bid table in
-    any other layout loads with --columns.
+    OCDS releases and records are recognised too (packages, bare, JSON Lines,
+    gzip): one Tender per lot, bids and awards per lot, parties keyed by their
+    identifiers; --codelists maps the publisher's status values to OCDS ones
+    (a value neither knows is counted in quality.csv). A bid table in any
+    other layout loads with --columns.
 
     In a terminal a progress bar shows the bytes loaded and the time left;
     otherwise one line per file goes to stderr. From 20 MB of input, a second
@@ -434,6 +445,7 @@ def ingest(
     """
     from ingest.load import Ingester
     from ingest.mapping import load_mapping
+    from ingest.ocds import load_codelists
     from ingest.taxonomy import load_taxonomies
 
     backend = state.backend(create=True)
@@ -483,6 +495,7 @@ def ingest(
             plan=plan,
             force=force,
             quality_path=Path(state.workspace) / "quality.csv" if state.neo4j_uri is None else None,
+            codelists=load_codelists(codelists_file),
         ).ingest(paths)
     finally:
         if bar is not None:
@@ -1014,6 +1027,12 @@ def analyze(
     results, paths = run_and_write(
         view, folder, chosen, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, on_result=show, fdr=fdr
     )
+    flags = results.get("red-flags")
+    if flags is not None and flags.status == "ran" and as_of is None:
+        # The flags live in the graph too (RedFlag -FLAGS-> tender, firm, buyer), replacing the last run's.
+        from analytics.red_flags import write_flags
+
+        write_flags(view.backend, flags, scope=scope)
     unplaced = len(view.unplaced) if scope else 0
     if unplaced:
         # They lie in no jurisdiction, so a scoped analysis cannot see them: say so, never drop them silently.

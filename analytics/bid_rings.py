@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from typing import Any
 
 import pandas as pd
 
@@ -69,7 +70,8 @@ def detect_bid_rings(
     """
     try:
         tenders = view.tenders.set_index("tender")
-        bids = view.bids
+        # Cancelled or failed tenders and disqualified or withdrawn bids are not prices that competed.
+        bids = view.competing_bids
         day = judged_day(as_of)
         if (before is not None or day is not None) and len(bids):
             # (pandas cannot map through an empty Series of dates, as a scope with no tenders gives.)
@@ -105,6 +107,7 @@ def detect_bid_rings(
     posts = view.posts.dropna(subset=["start_date"])
     posts = posts[posts["organisation"].isin(buyers_all) & ((posts["start_date"] <= day) if day is not None else True)]
     firm = group_bids.groupby("company").agg(tenders=("tender", "nunique"), wins=("won", "sum"))
+    flagged = _tender_flags(view, as_of) if len(rings) else {}
     detections = []
     for _, ring in rings.iterrows():
         group = tuple(ring["members"])
@@ -177,11 +180,26 @@ def detect_bid_rings(
         evidence += [
             Evidence(
                 say("rings.shared", what=term(f"rings.contact.{kind}")),
-                {"address": "Address", "phone": "Phone", "person": "Person"}[kind],
+                {"address": "Address", "phone": "Phone", "email": "Email", "person": "Person"}[kind],
                 str(value),
                 say("rings.shared_by", firms=term("word.and").join(view.name_of("Company", c) for c in firms)),
             )
             for kind, value, firms in shared_contacts
+        ]
+        ring_flags = {t: flagged[t] for t in meetings if t in flagged}
+        evidence += [
+            Evidence(
+                term("rings.red_flags"),
+                "Tender",
+                str(t),
+                say(
+                    "rings.flagged",
+                    title=view.name_of("Tender", t),
+                    flags="、".join(say("redflags.title", name=term(f"redflags.indicator.{c}"), code=c) for c in codes),
+                ),
+                iso(tenders.at[t, "announced"]) if t in tenders.index else None,
+            )
+            for t, codes in sorted(ring_flags.items())[:10]
         ]
         evidence += [Evidence(term("rings.buyer"), "Organisation", b, view.name_of("Organisation", b)) for b in buyers]
         side_text = term("rings.tight" if side == "tight" else "rings.dispersed")
@@ -227,6 +245,7 @@ def detect_bid_rings(
                     "price_lock": None if pd.isna(lock) else round(float(lock), 3),
                     "shared_contacts": [{"kind": k, "value": v, "companies": f} for k, v, f in shared_contacts],
                     "buyers": buyers,
+                    "red_flags": dict(sorted(ring_flags.items())),
                     "cadres_at_buyers": {p: sorted(ts) for p, ts in sorted(cadres.items())},
                     "member_bids": {
                         c: {"tenders": int(firm.at[c, "tenders"]), "wins": int(firm.at[c, "wins"])}
@@ -247,3 +266,20 @@ def detect_bid_rings(
             "direction": found.direction,
         },
     )
+
+
+def _tender_flags(view: GraphView, as_of: Any) -> dict[str, list[str]]:
+    """The Cardinal red flags on each tender (R-codes), from the red-flags detector as of the same day."""
+    from .red_flags import detect_red_flags
+
+    params = {"as_of": iso(as_of)} if as_of is not None else {}
+    try:
+        result = view.memo("red-flags", params, lambda: detect_red_flags(view, as_of=as_of))
+    except DetectorError:
+        return {}
+    out: dict[str, list[str]] = defaultdict(list)
+    for d in result.detections:
+        if d.kind == "process-flag":
+            for t in d.where.get("tenders", ()):
+                out[t].append(str(d.details["indicator"]))
+    return {t: sorted(set(codes)) for t, codes in out.items()}

@@ -34,6 +34,18 @@ RESOLVED_LABELS = ("Organisation", "Person", "Company")
 _log = logging.getLogger(__name__)
 
 
+#: Tender fields only some sources give (OCDS): empty columns where none does.
+TENDER_DETAILS = (
+    "ocid", "lot", "status", "procurement_method", "method_details", "currency", "period_start", "period_end",
+    "classifications",
+)  # fmt: skip
+BID_DETAILS = ("status", "currency", "submitted", "bid_id", "award_amount", "bid_date")
+#: Labels and relationship types analyses write into the graph (not data they read).
+ANALYSIS_OUTPUT = ("RedFlag", "FLAGS")
+#: Tender statuses whose bids are not prices anyone paid (OCDS tender.status).
+FAILED_TENDER = ("cancelled", "unsuccessful", "withdrawn")
+
+
 @lru_cache(maxsize=65536)
 def _today(code: str) -> str:
     """The code in use today for a region code; a code GB/T 2260 never had stands for itself."""
@@ -124,7 +136,10 @@ class GraphView:
         stale: a file was added, replaced or retracted, or entities were resolved again since."""
         if self._fingerprint is None:
             digest = hashlib.sha256()
-            digest.update(json.dumps(self.backend.stats(), sort_keys=True).encode())
+            stats = self.backend.stats()
+            # What analyses wrote back (red flags) is their output, not the data they read.
+            stats = {k: {n: c for n, c in v.items() if n not in ANALYSIS_OUTPUT} for k, v in stats.items()}
+            digest.update(json.dumps(stats, sort_keys=True).encode())
             sources = self._nodes("Source")
             if not sources.empty:
                 columns = [c for c in ("source_id", "status", "sha256", "rows_loaded") if c in sources]
@@ -313,29 +328,53 @@ class GraphView:
     # -- procurement ------------------------------------------------------------------------------
     @cached_property
     def _all_tenders(self) -> pd.DataFrame:
-        """Tenders: tender, title, budget, announced, awarded, method, buyer."""
+        """Tenders: tender, title, budget, announced, awarded, method, buyer; from OCDS also ocid, lot, status,
+        procurement_method, method_details, currency, period_start, period_end, classifications."""
         t = self._nodes("Tender").rename(columns={"tender_id": "tender"})
         t["announced"] = _dates(t["announced"])
         t["awarded"] = _dates(t["awarded"])
+        for column in TENDER_DETAILS:
+            if column not in t:
+                t[column] = None
+        for column in ("period_start", "period_end"):
+            t[column] = pd.to_datetime(t[column], errors="coerce")
         issued = self.rel("ISSUED")[["start", "end"]].drop_duplicates("end")
         return t.merge(issued.rename(columns={"start": "buyer", "end": "tender"}), on="tender", how="left")
 
     @cached_property
     def _all_bids(self) -> pd.DataFrame:
-        """Bids: company, tender, amount, rank, won (one per company and tender)."""
-        b = self.rel("BID_ON")
-        b = b.rename(columns={"start": "company", "end": "tender"})[["company", "tender", "amount", "rank", "won"]]
+        """Bids: company, tender, amount, rank, won (one per company and tender); from OCDS also status,
+        currency, submitted, bid_id and award_amount (absent fields are empty)."""
+        b = self.rel("BID_ON").rename(columns={"start": "company", "end": "tender"})
+        for column in ("amount", "rank", "won", *BID_DETAILS):
+            if column not in b:
+                b[column] = None
+        b = b[["company", "tender", "amount", "rank", "won", *BID_DETAILS]]
         b["amount"] = pd.to_numeric(b["amount"], errors="coerce").astype(float)
+        b["award_amount"] = pd.to_numeric(b["award_amount"], errors="coerce").astype(float)
+        b["submitted"] = pd.to_datetime(b["submitted"], errors="coerce")
         b["won"] = b["won"].fillna(False).astype(bool)
         # Two records of one company resolved together on one tender are one bid: keep the winning one.
         b = b.sort_values(["tender", "company", "won"], ascending=[True, True, False])
         return b.drop_duplicates(["tender", "company"]).reset_index(drop=True)
 
     @cached_property
+    def competing_bids(self) -> pd.DataFrame:
+        """The bids that compete on price: of tenders not cancelled, unsuccessful or withdrawn, and either
+        valid, pending, or of unknown status (bid tables without statuses), plus every winner's.
+        Disqualified, invalid, withdrawn and invited bids are left out (OCDS bid statuses)."""
+        b = self.bids
+        if b.empty:
+            return b
+        failed = b["tender"].map(self.tenders.set_index("tender")["status"]).isin(FAILED_TENDER)
+        competing = b["status"].isna() | b["status"].isin(("valid", "pending")) | b["won"]
+        return b[competing & ~failed].reset_index(drop=True)
+
+    @cached_property
     def company_contacts(self) -> pd.DataFrame:
-        """Companies' addresses and phones: company, kind (address/phone), value."""
+        """Companies' addresses, phones and e-mails: company, kind (address/phone/email), value."""
         parts = []
-        for rel_type, kind in (("HAS_ADDRESS", "address"), ("HAS_PHONE", "phone")):
+        for rel_type, kind in (("HAS_ADDRESS", "address"), ("HAS_PHONE", "phone"), ("HAS_EMAIL", "email")):
             r = self.rel(rel_type, "Company")[["start", "end"]]
             parts.append(r.rename(columns={"start": "company", "end": "value"}).assign(kind=kind))
         return pd.concat(parts, ignore_index=True).drop_duplicates().reset_index(drop=True)
@@ -523,12 +562,21 @@ class GraphView:
 
     def name_of(self, label: str, graph_id: Any) -> str:
         """A person-readable name for a resolved id (falls back to the id)."""
+        if label == "Tender":
+            return self._tender_names.get(graph_id) or str(graph_id).removeprefix("tender:")
         table = {"Organisation": self.organisations, "Person": self.people, "Company": self.companies}.get(label)
         if table is not None and graph_id in table.index:
             name = table.at[graph_id, "name"]
             if isinstance(name, str) and name:
                 return name
         return str(graph_id)
+
+    @cached_property
+    def _tender_names(self) -> dict[str, str]:
+        """A tender's title (its process's when a lot has none), else its number as the source wrote it."""
+        t = self._all_tenders
+        titles = t["title"] if "title" in t else pd.Series(None, index=t.index)
+        return {k: v for k, v in zip(t["tender"], titles, strict=True) if isinstance(v, str) and v}
 
     @cached_property
     def _tour_names(self) -> dict[str, str]:

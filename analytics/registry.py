@@ -255,8 +255,19 @@ register(
     columns=(
         *("subject", "kind", "score", "summary", "companies", "tenders", "organisations", "cadres", "members"),
         *("meetings", "tail_meetings", "side", "pairs", "pair_q_min", "winners", "rotation", "price_lock"),
-        *("shared_contacts", "buyers"),
+        *("shared_contacts", "buyers", "red_flags"),
         *("cadres_at_buyers", "member_bids", "evidence"),
+    ),
+)
+register(
+    "red-flags",
+    "招投标风险信号 Cardinal's red flags on tenders, and the buyers they gather at",
+    ".red_flags:detect_red_flags",
+    requires=(Requirement("招标项目", "tenders", ("Tender",)),),
+    columns=(
+        *("subject", "kind", "score", "summary", "tenders", "organisations", "companies", "cadres"),
+        *("indicator", "ocid", "value", "threshold", "level", "party", "buyer", "processes", "flagged"),
+        *("overall_rate", "p_value", "q_value", "evidence"),
     ),
 )
 register(

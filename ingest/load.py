@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,6 +173,9 @@ class Ingester:
     quality_path : path, optional
         Where the data-quality table goes (default ``quarantine_dir/quality.csv``): per file and field, the
         share of empty and of invalid values and the values not recognised (:mod:`ingest.quality`).
+    codelists : mapping, optional
+        OCDS: per codelist (``tender_status``, ``bid_status`` …), the publisher's values and the OCDS value each
+        stands for (see :func:`ingest.ocds.load_codelists`).
 
     Notes
     -----
@@ -203,10 +206,11 @@ class Ingester:
         force: bool = False,
         builtin: bool = True,
         quality_path: str | Path | None = None,
+        codelists: Mapping[str, Mapping[str, str]] | None = None,
     ):
         self.backend = backend
         self.schema = backend.schema
-        shipped: list[Any] = [*builtin_mappings(self.schema), OcdsMapping()] if builtin else []
+        shipped: list[Any] = [*builtin_mappings(self.schema), OcdsMapping(codelists)] if builtin else []
         self.mappings: list[Any] = [*(mappings or []), *shipped]
         self.given_taxonomy = taxonomy
         self.taxonomy: Taxonomy = taxonomy or load_taxonomy()  # the workspace's, once ingest() has read it

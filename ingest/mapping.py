@@ -574,6 +574,7 @@ _PARSERS: dict[str, Callable[..., Any]] = {
     "org_name": P.normalise_org_name,
     "person_name": P.normalise_person_name,
     "date": P.parse_date,
+    "datetime": P.parse_datetime,
     "year_month": P.parse_year_month,
     "int": P.parse_int,
     "float": P.parse_float,

@@ -50,6 +50,7 @@ __all__ = [
     "clean_text",
     "current_region",
     "normalise_org_name",
+    "parse_datetime",
     "normalise_person_name",
     "parse_bool",
     "parse_date",
@@ -341,6 +342,46 @@ def parse_date(value: RawValue) -> dt.date | None:
 
 _YEAR_MONTH = re.compile(r"(\d{4})\s*(?:年\s*(\d{1,2})\s*月?|[-./]\s*(\d{1,2}))\.?")
 _YEAR_MONTH_COMPACT = re.compile(r"(\d{4})(\d{2})")
+
+
+_CLOCK = re.compile(r"^(?P<date>.+?)[ T]\s*(?P<h>\d{1,2}):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:\.\d+)?))?$")
+
+
+def parse_datetime(value: RawValue) -> dt.datetime | None:
+    """Read a date and time: ISO 8601 (2024-03-01T09:30:00+08:00, as UTC without its zone), "2024-03-01 09:30",
+    "2024年3月1日 9时30分", an Excel date-time, or a date alone (its midnight).
+
+    Raises
+    ------
+    ParseError
+        When the value is neither; the message shows it.
+    """
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return when.astimezone(dt.timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+    except ValueError:
+        pass
+    m = _CLOCK.match(text.replace("时", ":").replace("分", ":").replace("秒", "").rstrip(":"))
+    if m:
+        day = parse_date(m.group("date").strip())
+        if day is not None:
+            hour, minute = int(m.group("h")), int(m.group("m"))
+            second = float(m.group("s") or 0)
+            if hour < 24 and minute < 60 and second < 60:
+                return dt.datetime(day.year, day.month, day.day, hour, minute) + dt.timedelta(seconds=second)
+        raise ParseError(f"not a date and time: {_show(text)} (write it as 2024-03-01 09:30)")
+    try:
+        day = parse_date(value)
+    except ParseError:
+        raise ParseError(f"not a date and time: {_show(text)} (write it as 2024-03-01 09:30)") from None
+    return None if day is None else dt.datetime(day.year, day.month, day.day)
 
 
 def parse_year_month(value: RawValue) -> str | None:
@@ -1027,35 +1068,70 @@ def _strippable(c: str, keep: tuple[str, str]) -> bool:
 
 def _strip_punctuation(text: str) -> str:
     start, end = 0, len(text)
-    while start < end and _strippable(text[start], _KEEP_AT_START):
+    while start < end and _strippable(text[start], _KEEP_AT_START) and not _paired_quote(text, text[start]):
         start += 1
-    while end > start and _strippable(text[end - 1], _KEEP_AT_END):
+    while end > start and _strippable(text[end - 1], _KEEP_AT_END) and not _paired_quote(text, text[end - 1]):
         end -= 1
     return text[start:end]
+
+
+def _paired_quote(text: str, c: str) -> bool:
+    """A straight quote at an end of a name that has an even number of them closes or opens a quoted part
+    (ЧП "ОКСИМЕД"), so it stays."""
+    enclosed = len(text) > 1 and text[0] == text[-1] == c and text.count(c) == 2  # "义乌": the name is inside
+    return c in "\"'" and text.count(c) % 2 == 0 and not enclosed
 
 
 _MIDDLE_DOTS = str.maketrans(dict.fromkeys("·•・‧∙⋅", "·"))
 
 
-def _is_latin(c: str) -> bool:
-    return (c.isascii() and c.isalnum()) or unicodedata.name(c, "").startswith("LATIN")
+_SPACED_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN", "HEBREW", "ARABIC")
+
+
+@lru_cache(maxsize=4096)
+def _spaced_word_char(c: str) -> bool:
+    """A letter or digit of a script that separates words with spaces (Latin, Cyrillic, Greek …)."""
+    if c.isascii():
+        return c.isalnum()
+    return c.isalnum() and unicodedata.name(c, "").startswith(_SPACED_SCRIPTS)
+
+
+def _nearest_word_char(text: str, step: int) -> str:
+    for c in text[::step]:
+        if c.isalnum():
+            return c
+    return ""
+
+
+def _join_words(text: str) -> str:
+    """Spaces removed, except one between two words of a script that writes them: Chinese runs together
+    (中共 义乌市委 → 中共义乌市委), Latin and Cyrillic keep single spaces (Ministry of Finance, ЧП "ОКСИМЕД").
+
+    A space stays where the nearest letters or digits on both sides (punctuation skipped) are of such a
+    script: "Co., Ltd" keeps its space, "ABC (杭州)" does not.
+    """
+    parts = text.split(" ")
+    out = parts[0]
+    for part in parts[1:]:
+        if not part:
+            continue
+        if out:
+            left, right = _nearest_word_char(out, -1), _nearest_word_char(part, 1)
+            if left and right and _spaced_word_char(left) and _spaced_word_char(right):
+                out += " "
+        out += part
+    return out
 
 
 def _org_step(text: str) -> str:
-    text = _strip_punctuation(_normalise(text).replace(" ", "").translate(_BRACKETS))
+    text = _strip_punctuation(_join_words(_normalise(text)).translate(_BRACKETS))
     if text.startswith(_PARTY_FULL):
         text = _PARTY_SHORT + text[len(_PARTY_FULL) :]
     return text
 
 
 def _person_step(text: str) -> str:
-    parts = _normalise(text).translate(_MIDDLE_DOTS).split(" ")
-    out = parts[0]
-    for part in parts[1:]:
-        if out and part and _is_latin(out[-1]) and _is_latin(part[0]):
-            out += " "
-        out += part
-    return out
+    return _join_words(_normalise(text).translate(_MIDDLE_DOTS))
 
 
 def _normalise_name(value: RawValue, step: Callable[[str], str]) -> str | None:
@@ -1090,7 +1166,9 @@ def normalise_org_name(value: RawValue) -> str | None:
     Returns
     -------
     str or None
-        :func:`clean_text`, then all spaces removed, full-width brackets made half-width, punctuation stripped
+        :func:`clean_text`, then spaces removed except a single one between words of a script that spaces its
+        words (Latin, Cyrillic, Greek …: "Ministry of Finance of the RA"), full-width brackets made half-width,
+        punctuation stripped
         from the ends (closing brackets kept at the end, opening ones at the start) and a leading 中国共产党
         shortened to 中共: "中共义乌市委员会", "义乌市人民政府办公室(外事办)". None for an empty cell. The result
         is deterministic and idempotent: normalising it again changes nothing.
@@ -1115,7 +1193,8 @@ def normalise_person_name(value: RawValue) -> str | None:
     -------
     str or None
         :func:`clean_text`, with the middle-dot variants (·, •, ・, ‧, ∙, ⋅) made "·" and spaces removed except
-        a single space between two Latin-script parts: "王芳", "阿依古丽·买买提", "John Smith". None for an
+        a single space between two parts in a script that spaces its words (Latin, Cyrillic …):
+        "王芳", "阿依古丽·买买提", "John Smith". None for an
         empty cell. Idempotent.
 
     Raises

@@ -33,14 +33,18 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gzip
 import io
 import json
 import unicodedata
 import warnings
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from . import ocds_read as _ocds
 
 __all__ = [
     "Header",
@@ -59,6 +63,9 @@ _SAVE_AS = "open it in Excel or WPS and save it as .xlsx (or CSV), then ingest a
 _CSV_SUFFIXES = frozenset({".csv"})
 _XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _JSON_SUFFIXES = frozenset({".json"})
+_JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_LIMIT = 4 * 2**30  # bytes a gzip file may unpack to: more is a bomb or a dump to split
 
 _UNSUPPORTED: dict[str, str] = {
     ".xls": f"is an old .xls workbook: {_SAVE_AS}",
@@ -72,7 +79,7 @@ _UNSUPPORTED: dict[str, str] = {
     ".tsv": "is tab-separated: open it in Excel or WPS and save it as 'CSV UTF-8' (or .xlsx), then ingest again",
 }
 _DOCUMENTS = frozenset({".doc", ".docx", ".wps", ".pdf", ".ofd", ".rtf", ".ppt", ".pptx"})
-_ARCHIVES = frozenset({".zip", ".rar", ".7z", ".gz", ".tar"})
+_ARCHIVES = frozenset({".zip", ".rar", ".7z", ".tar", ".tgz"})
 
 #: Keys under which JSON exports put their list of records, tried in this order (case-insensitive).
 _JSON_LIST_KEYS = ("data", "records", "rows", "items", "list", "result", "results", "datas", "content")
@@ -392,6 +399,8 @@ def _read_json(path: Path, data: bytes) -> list[RawTable]:
         ) from None
     except RecursionError:
         raise _fail(path, "is nested too deeply to read as JSON: export the records as a flat list") from None
+    if _ocds.is_ocds_document(doc):
+        return [RawTable(path=path, sheet=None, encoding=None, rows=_ocds.compile_rows(_ocds.document_items(doc)))]
     found = _find_record_list(doc)
     if found is None:
         if isinstance(doc, dict):
@@ -417,6 +426,49 @@ def _read_json(path: Path, data: bytes) -> list[RawTable]:
     return [RawTable(path=path, sheet=None, encoding=None, rows=rows)]
 
 
+def _read_jsonl(path: Path, data: bytes) -> list[RawTable]:
+    """JSON Lines: one JSON object per line (blank lines skipped); rows are numbered by line."""
+    _not_text(path, data, "JSON Lines")
+    text, _ = _decode_file(path, data)
+    items: list[tuple[int, object]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise _fail(
+                path,
+                f"line {n} is not valid JSON (column {exc.colno}: {exc.msg}): a JSON Lines file holds one JSON "
+                "object per line; fix that line, or export the file again, then ingest again",
+            ) from None
+        if not isinstance(item, dict):
+            raise _fail(
+                path,
+                f"has {_json_type(item)} on line {n}, where an object is needed: "
+                "export each record as a JSON object on its own line, then ingest again",
+            )
+        items.append((n, item))
+    if items and all(_ocds.is_ocds_document(item) for _, item in items):
+        rows = _ocds.compile_rows([(n, part) for n, item in items for _, part in _ocds.document_items(item)])
+    else:
+        rows = [(n, [item]) for n, item in items]
+    return [RawTable(path=path, sheet=None, encoding=None, rows=rows)]
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    if not data.startswith(_GZIP_MAGIC):
+        raise _fail(path, "is named .gz but is not gzip-compressed: rename it without .gz, then ingest again")
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            out = f.read(_GZIP_LIMIT + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _fail(path, f"is a damaged gzip file ({exc}): copy or download it again, then ingest again") from None
+    if len(out) > _GZIP_LIMIT:
+        raise _fail(path, f"unpacks to more than {_GZIP_LIMIT // 2**30} GiB: split it into smaller files")
+    return out
+
+
 def _unsupported(path: Path, suffix: str, data: bytes | None) -> ReadError:
     if suffix in _UNSUPPORTED:
         if suffix == ".xls" and data is not None and _looks_like_html(data):
@@ -431,7 +483,11 @@ def _unsupported(path: Path, suffix: str, data: bytes | None) -> ReadError:
     if suffix in _ARCHIVES:
         return _fail(path, f"is an archive ({suffix}): unpack it and ingest the files inside")
     what = f"type {suffix!r}" if suffix else "type (the name has no extension)"
-    return _fail(path, f"has an unsupported file {what}: liandong reads .csv, .xlsx and .json exports; {_SAVE_AS}")
+    return _fail(
+        path,
+        f"has an unsupported file {what}: liandong reads .csv, .xlsx, .json and .jsonl exports "
+        f"(also gzip-compressed); {_SAVE_AS}",
+    )
 
 
 def read_tables(path: str | Path) -> list[RawTable]:
@@ -462,10 +518,24 @@ def read_tables(path: str | Path) -> list[RawTable]:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    known = suffix in _CSV_SUFFIXES or suffix in _XLSX_SUFFIXES or suffix in _JSON_SUFFIXES
+    if suffix == ".gz":
+        inner = Path(p.name[: -len(p.suffix)]).suffix.lower()
+        if inner not in _CSV_SUFFIXES and inner not in _JSON_SUFFIXES and inner not in _JSONL_SUFFIXES:
+            raise _fail(
+                p,
+                "is a gzip file of an unsupported type: liandong reads .csv.gz, .json.gz and .jsonl.gz "
+                "(for anything else, unpack it and ingest the file inside)",
+            )
+        data = _gunzip(p, _read_bytes(p))
+        if inner in _CSV_SUFFIXES:
+            return _read_csv(p, data)
+        return _read_jsonl(p, data) if inner in _JSONL_SUFFIXES else _read_json(p, data)
+    known = suffix in _CSV_SUFFIXES or suffix in _XLSX_SUFFIXES or suffix in _JSON_SUFFIXES or suffix in _JSONL_SUFFIXES
     if not known and suffix != ".xls":
         raise _unsupported(p, suffix, None)
     data = _read_bytes(p)
+    if suffix in _JSONL_SUFFIXES:
+        return _read_jsonl(p, data)
     if suffix == ".xls":
         if data.startswith(_ZIP_MAGIC):  # an .xlsx workbook with the wrong name
             return _read_xlsx(p, data)

@@ -70,12 +70,21 @@ SKIPPED: dict[str, frozenset[str]] = {
     "declarations": EVERY,  # relatives and their firms, but no bids
     # findings arrive with the tours that found them (Tour, INSPECTED), but not their teams' members
     "findings": frozenset(
-        {"recurrence", "bid-rings", "conflict-of-interest", "duplicate-leads", "overdue-transfers", "inspector-ties"}
+        {
+            "recurrence",
+            "bid-rings",
+            "red-flags",
+            "conflict-of-interest",
+            "duplicate-leads",
+            "overdue-transfers",
+            "inspector-ties",
+        }
     ),
     "rectifications": EVERY,  # and with no findings, no RECTIFIES link either
     # teams hold tours, members, targets and the inspectors' own posts: inspector ties can be looked for
     "teams": frozenset(
         {
+            "red-flags",
             "systemic-problems",
             "surges",
             "recurrence",
@@ -88,6 +97,7 @@ SKIPPED: dict[str, frozenset[str]] = {
     ),
     "leads": frozenset(
         {
+            "red-flags",
             "systemic-problems",
             "surges",
             "recurrence",
@@ -99,6 +109,7 @@ SKIPPED: dict[str, frozenset[str]] = {
     ),
     "transfers": frozenset(
         {
+            "red-flags",
             "systemic-problems",
             "surges",
             "recurrence",

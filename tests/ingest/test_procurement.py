@@ -26,14 +26,20 @@ def test_ocds_release_package(backend, tmp_path):
     assert tenders.loc["tender:ocds-yw-2023-020", "method"] == "single_source"
     bids = backend.relationships("BID_ON")
     first = bids[bids["end_key"] == "tender:ocds-yw-2023-017"].set_index("start_key")
-    # The withdrawn bid is not a bid; a valid USCC keys the company, a bad check character does not.
-    assert sorted(first.index) == ["company:91330782MA2E0B1X1T", "company:name:金华市美洁物业管理有限公司"]
+    # The withdrawn bid is kept, marked (analyses leave it out of price screens); a valid USCC keys the company,
+    # an identifier with a bad check character is kept as the publisher's scheme and id.
+    assert sorted(first.index) == [
+        "company:91330782MA2E0B1X1T",
+        "company:CN-USCC-91330782MA2E0B1X1K",
+        "company:name:金华市美洁物业管理有限公司",
+    ]
+    assert first.loc["company:CN-USCC-91330782MA2E0B1X1K", "status"] == "withdrawn"
     assert first.loc["company:91330782MA2E0B1X1T", "won"] is True
     assert first.loc["company:name:金华市美洁物业管理有限公司", "won"] is False
     assert first.loc["company:name:金华市美洁物业管理有限公司", "amount"] == 44_150_000.0
-    # An award without bid details still records the winner.
+    # An award without bid details still records the winner, with the award's value (not a bid price).
     second = bids[bids["end_key"] == "tender:ocds-yw-2023-020"]
-    assert second[["start_key", "won", "amount"]].values.tolist() == [
+    assert second[["start_key", "won", "award_amount"]].values.tolist() == [
         ["company:name:浙江启明教育科技有限公司", True, 1_180_000.0]
     ]
     issued = backend.relationships("ISSUED")

@@ -187,13 +187,19 @@ def too_long_to_index(text: str) -> bool:
 
 def org_name(text: str) -> str | Refused | None:
     """An organisation name as the loader keys it: ``normalise_org_name`` (documented; checked here to be
-    idempotent and free of whitespace), or REFUSED for what it refuses (an Excel error value)."""
+    idempotent, free of whitespace but single spaces, and with a space only between two letters or digits of
+    a script that spaces its words), or REFUSED for what it refuses (an Excel error value)."""
     try:
         name = P.normalise_org_name(text)
     except P.ParseError:
         return REFUSED
     if name is not None:
-        assert P.normalise_org_name(name) == name and not any(c.isspace() for c in name)
+        assert P.normalise_org_name(name) == name
+        assert not any(c.isspace() and c != " " for c in name) and "  " not in name
+        for left, right in zip(name.split(" "), name.split(" ")[1:], strict=False):
+            a = next(c for c in reversed(left) if c.isalnum())
+            b = next(c for c in right if c.isalnum())
+            assert P._spaced_word_char(a) and P._spaced_word_char(b), name
     return name
 
 
