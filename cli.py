@@ -959,6 +959,13 @@ def _analyses_folder(state: _State, out: str | None) -> Path:
     help="False discovery rate for the detectors that control one (systemic-problems; default 0.05).",
 )
 @click.option(
+    "--red-flags-settings",
+    "red_flags_settings",
+    type=click.Path(exists=True, dir_okay=False),
+    help="red-flags: thresholds and filters as in Cardinal's settings, a YAML file or Cardinal's own INI file "
+    "(currency = UAH; [R003] threshold = 10; [R018] procurement_methods = open|selective).",
+)
+@click.option(
     "--list", "list_only", is_flag=True, help="List the detectors, with what each needs from the graph, and exit."
 )
 @_secrets_option
@@ -972,6 +979,7 @@ def analyze(
     as_of: str | None,
     seed: int,
     fdr: float | None,
+    red_flags_settings: str | None,
     list_only: bool,
     reveal_secrets: bool,
     scope: str | None,
@@ -1024,8 +1032,13 @@ def analyze(
         line = say("cli.analyzed", n=f"{len(result):>6,}", seconds=f"{seconds:6.2f}", top=top)
         click.echo(_fit(f"{result.detector:<22} " + line, max_lines=1))
 
+    extra = {}
+    if red_flags_settings:
+        from analytics.red_flags import read_settings
+
+        extra["settings"] = read_settings(red_flags_settings)
     results, paths = run_and_write(
-        view, folder, chosen, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, on_result=show, fdr=fdr
+        view, folder, chosen, as_of=as_of, seed=seed, reveal_secrets=reveal_secrets, on_result=show, fdr=fdr, **extra
     )
     flags = results.get("red-flags")
     if flags is not None and flags.status == "ran" and as_of is None:

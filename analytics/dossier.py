@@ -54,6 +54,7 @@ DOSSIER_DETECTORS = (
     "recurrence",
     "systemic-problems",
     "bid-rings",
+    "red-flags",
     "conflict-of-interest",
     "duplicate-leads",
     "overdue-transfers",
@@ -868,6 +869,53 @@ def _problem_rows(ctx: _Round, org: str, target: Any) -> list[list[Any]]:
                 _w("problem.ring_task"),
             ]
         )
+        covered.add("C03")
+    # Red flags: a buyer where they gather (with who served there) first; else the unit's flagged tenders.
+    patterns = [(u, d) for u, d in ctx.touching(org, "red-flags") if d.kind == "buyer-pattern"]
+    for unit, d in patterns:
+        det = d.details
+        flagged = ctx.tenders[ctx.tenders["tender"].isin(d.where.get("tenders", ()))]
+        rows.append(
+            [
+                _w("kind.red_flag"),
+                _w(
+                    "problem.red_pattern",
+                    unit=ctx.unit_label(org, unit),
+                    n=det.get("processes"),
+                    k=det.get("flagged"),
+                    indicator=term(f"redflags.indicator.{det.get('indicator')}"),
+                    rate=f"{float(det.get('overall_rate') or 0):.0%}",
+                ),
+                _w(
+                    "problem.red_pattern_evidence",
+                    tenders=_joined((str(t) for t in flagged["title"].dropna()), 5) or _w("none"),
+                    cadres=_joined((view.name_of("Person", c) for c in d.where.get("cadres", ())), 6) or _w("none"),
+                ),
+                flagged["announced"].max() if len(flagged) else None,
+                _w("problem.red_task"),
+            ]
+        )
+    single = defaultdict(list)
+    for unit, d in ctx.touching(org, "red-flags"):
+        if d.kind == "process-flag" and not any(p[0] == unit for p in patterns):
+            single[unit].append(d)
+    for unit, found in single.items():
+        codes = sorted({str(d.details.get("indicator")) for d in found})
+        rows.append(
+            [
+                _w("kind.red_flag"),
+                _w(
+                    "problem.red_flags",
+                    unit=ctx.unit_label(org, unit),
+                    n=len({d.details.get("ocid") for d in found}),
+                    indicators="、".join(term(f"redflags.indicator.{c}") for c in codes),
+                ),
+                "；".join(d.summary for d in found[:4]),
+                None,
+                _w("problem.red_task"),
+            ]
+        )
+    if patterns or single:
         covered.add("C03")
     tender = ctx.tenders.set_index("tender")
     paths: dict[tuple[str, Any, Any], list[Any]] = defaultdict(list)

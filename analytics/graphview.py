@@ -336,8 +336,8 @@ class GraphView:
         for column in TENDER_DETAILS:
             if column not in t:
                 t[column] = None
-        for column in ("period_start", "period_end"):
-            t[column] = pd.to_datetime(t[column], errors="coerce")
+        for column in ("period_start", "period_end"):  # one resolution, whatever the values (or none)
+            t[column] = pd.to_datetime(t[column], errors="coerce").astype("datetime64[us]")
         issued = self.rel("ISSUED")[["start", "end"]].drop_duplicates("end")
         return t.merge(issued.rename(columns={"start": "buyer", "end": "tender"}), on="tender", how="left")
 
@@ -352,7 +352,7 @@ class GraphView:
         b = b[["company", "tender", "amount", "rank", "won", *BID_DETAILS]]
         b["amount"] = pd.to_numeric(b["amount"], errors="coerce").astype(float)
         b["award_amount"] = pd.to_numeric(b["award_amount"], errors="coerce").astype(float)
-        b["submitted"] = pd.to_datetime(b["submitted"], errors="coerce")
+        b["submitted"] = pd.to_datetime(b["submitted"], errors="coerce").astype("datetime64[us]")
         b["won"] = b["won"].fillna(False).astype(bool)
         # Two records of one company resolved together on one tender are one bid: keep the winning one.
         b = b.sort_values(["tender", "company", "won"], ascending=[True, True, False])

@@ -37,7 +37,7 @@ from .base import Detection, DetectorError, DetectorResult, Evidence, InputsAbse
 from .graphview import GraphView
 from .terms import date_text, money, number, say, term
 
-__all__ = ["detect_red_flags", "procurement_frames", "buyer_tests", "write_flags", "FLAG_SOURCE"]
+__all__ = ["detect_red_flags", "procurement_frames", "buyer_tests", "read_settings", "write_flags", "FLAG_SOURCE"]
 
 NAME = "red-flags"
 #: The provenance source under which ``liandong analyze`` writes the flags into the graph (``:all`` or
@@ -52,6 +52,56 @@ _OCDS_METHOD = {
     "single_source": "direct",
 }
 _PARTY_LEVELS = ("buyer", "procuring_entity", "tenderer")
+
+
+def read_settings(path: str | Any) -> dict[str, Any]:
+    """Cardinal's settings from a YAML file, or from Cardinal's own INI file (top-level keys, ``[R003]``
+    sections, ``[exclusions]``); numbers in an INI file are read as numbers. The values are checked when the
+    detector runs (an unknown indicator or key is refused by name)."""
+    import configparser
+    from pathlib import Path
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8-sig")
+    if p.suffix.lower() in (".ini", ".cfg", ".conf"):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        try:
+            parser.read_string("[__top__]\n" + text)
+        except configparser.Error as exc:
+            raise DetectorError(f"{p.name} is not a valid settings file: {exc}") from None
+        out: dict[str, Any] = {k: _ini_value(v) for k, v in parser["__top__"].items()}
+        for section in parser.sections():
+            # Cardinal's prepare-step sections (codelists, defaults, corrections …) belong to ingest here
+            # (--codelists); they are not the indicators' settings.
+            if section.split(".")[0] in _PREPARE_SECTIONS:
+                continue
+            if section != "__top__":
+                out[section] = {k: _ini_value(v) for k, v in parser[section].items()}
+        return out
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DetectorError(f"{p.name} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DetectorError(f"{p.name} must map settings to values, e.g. R003: {{threshold: 10}}")
+    return data
+
+
+_PREPARE_SECTIONS = ("codelists", "defaults", "redactions", "corrections", "modifications")
+
+
+def _ini_value(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def procurement_frames(

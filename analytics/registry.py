@@ -318,6 +318,7 @@ register(
     columns=(
         *("subject", "kind", "score", "summary", "organisations", "findings", "serious_findings"),
         *("recent_findings", "categories", "recurrences", "leads", "transfers", "conflicts", "ring_wins"),
+        "red_flags",
         *("systemic", "years_since_inspected", "tier", "system", "relay_to", "top_features", "reasons", "risk"),
         *("last_inspected", "resting", "new_evidence_since", "evidence"),
     ),

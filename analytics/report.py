@@ -490,6 +490,25 @@ def _figures(view: GraphView, results: Mapping[str, DetectorResult], states: pd.
     return {k: f for k, f in figures.items() if f is not None}
 
 
+def _coverage_table(result: DetectorResult) -> str:
+    """Per red-flag indicator: processes, those with the fields it needs, and flags raised."""
+    rows = result.stats.get("coverage") or []
+    if not rows:
+        return ""
+    head = "".join(
+        f"<th>{_esc(term(f'report.coverage.{k}'))}</th>" for k in ("indicator", "processes", "usable", "flagged")
+    )
+    body = "".join(
+        "<tr><td>"
+        + _esc(say("redflags.title", name=term(f"redflags.indicator.{r['indicator']}"), code=r["indicator"]))
+        + "</td>"
+        + "".join(f"<td class='num'>{int(r[k]):,}</td>" for k in ("processes", "usable", "flagged"))
+        + "</tr>"
+        for r in rows
+    )
+    return f"<h3>{_esc(term('report.coverage.title'))}</h3><table><tr>{head}</tr>{body}</table>"
+
+
 def _section_title(key: str) -> str:
     return _detector_title(key) if key in ("systemic-problems", "bid-rings") else term(f"report.section.{key}")
 
@@ -761,6 +780,8 @@ def write_html_report(
                 parts.append(_targets_table(view, result))
             else:
                 parts.append(_detections_table(result))
+            if name == "red-flags":
+                parts.append(_coverage_table(result))
         parts.append("</section>")
     if "systemic-problems" not in results and "systemic-problems" in charts:
         parts.append(

@@ -53,6 +53,7 @@ FEATURES: dict[str, tuple[str, float]] = {
     "transfers": ("leads about it transferred for handling", 1.0),
     "conflicts": ("conflict-of-interest paths at it as a buyer", 1.5),
     "ring_wins": ("tenders it awarded to suspected bid rings", 1.0),
+    "red_flags": ("its tenders with red flags (single bid, short period, identical prices …)", 0.5),
     "systemic": ("findings in its system's systemic problem categories", 0.7),
     "years_since_inspected": ("years since it was last inspected", 0.3),
 }
@@ -145,6 +146,34 @@ def _ring_wins(view: GraphView, ring_companies: set[str]) -> pd.DataFrame:
     return wins.rename(columns={"buyer": "organisation", "announced": "date"})[["organisation", "date"]]
 
 
+#: Red flags that are definitions, not outliers against fences computed over all the data: counted as of a
+#: tender's announcement, they read nothing from after it.
+_DEFINITIONAL_FLAGS = ("R003", "R018", "R028", "R030", "R035", "R036")
+
+
+def _red_flags(view: GraphView) -> pd.DataFrame:
+    """Flagged tenders per buyer, dated by announcement (one event per tender and indicator)."""
+    from .red_flags import detect_red_flags
+
+    if view.tenders.empty:
+        return pd.DataFrame(columns=["organisation", "date"])
+    try:
+        found = view.memo("red-flags", {}, lambda: detect_red_flags(view))
+    except DetectorError:
+        return pd.DataFrame(columns=["organisation", "date"])
+    announced = view.tenders.set_index("tender")["announced"]
+    buyer = view.tenders.set_index("tender")["buyer"]
+    rows = [
+        (buyer.get(t), announced.get(t))
+        for d in found
+        if d.kind == "process-flag" and d.details.get("indicator") in _DEFINITIONAL_FLAGS
+        for t in d.where.get("tenders", ())[:1]
+    ]
+    frame = pd.DataFrame(rows, columns=["organisation", "date"]).dropna()
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
 class _Events:
     """Dated events per organisation, read once from the view."""
 
@@ -179,6 +208,7 @@ class _Events:
             [(d.details["buyer"], pd.Timestamp(d.details["announced"])) for d in coi], columns=["organisation", "date"]
         )
         self.ring_wins = _ring_wins(view, ring_companies)
+        self.red_flags = _red_flags(view)
         insp = view.inspected.merge(view.tours[["tour", "start_date"]], on="tour", how="inner")
         self.inspections = insp.rename(columns={"start_date": "date"})[["organisation", "date"]]
 
@@ -203,6 +233,7 @@ def target_features(
     out["transfers"] = _count_before(events.transfers, q)
     out["conflicts"] = _count_before(events.conflicts, q)
     out["ring_wins"] = _count_before(events.ring_wins, q)
+    out["red_flags"] = _count_before(events.red_flags, q)
     systems = view.organisations["system"]
     f = events.findings.assign(system=events.findings["organisation"].map(systems))
     in_systemic = [(s, c) in systemic_pairs for s, c in zip(f["system"], f["category"], strict=True)]

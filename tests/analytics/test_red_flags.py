@@ -221,3 +221,33 @@ def test_bad_settings_are_refused_by_name(tmp_path, bad):
     Ingester(backend, tmp_path / "q").ingest([OCDS / "lots_and_updates.json"])
     with pytest.raises(DetectorError, match="R999|colour"):
         detect_red_flags(backend_view(backend), settings=bad)
+
+
+def test_settings_from_cardinal_ini_or_yaml_change_the_thresholds(tmp_path):
+    from analytics.red_flags import read_settings
+
+    ini = tmp_path / "settings.ini"
+    ini.write_text("currency = UAH\n\n[codelists.bid_status]\nactive = valid\n\n[R003]\nthreshold = 3\n", "utf-8")
+    assert read_settings(ini) == {"currency": "UAH", "R003": {"threshold": 3}}
+    backend = EmbeddedBackend(tmp_path / "ws")
+    Ingester(backend, tmp_path / "q", codelists={"bid_status": {"active": "valid"}}).ingest(
+        [OCDS / "ukraine_records.jsonl.gz"]
+    )
+    # Periods of 1, 1, 2, 3, 5 and 7 days: under 3 days, three processes.
+    result = detect_red_flags(backend_view(backend), settings=read_settings(ini))
+    assert _flagged(result, "R003") == {
+        "ocds-be6bcu-UA-2017-04-10-002020-b",
+        "ocds-be6bcu-UA-2017-04-12-001619-b",
+        "ocds-be6bcu-UA-2016-06-02-000468-c",
+    }
+    yml = tmp_path / "settings.yaml"
+    yml.write_text("R018: {procurement_methods: limited}\n", "utf-8")
+    assert _flagged(detect_red_flags(backend_view(backend), settings=read_settings(yml)), "R018") == set()
+    runner = CliRunner(env={"NEO4J_URI": None, "LIANDONG_WORKSPACE": None})
+    backend.close()
+    out = runner.invoke(
+        main, ["--workspace", str(tmp_path / "ws"), "analyze", "red-flags", "--red-flags-settings", str(ini)]
+    )
+    assert out.exit_code == 0, out.output
+    frame = pd.read_csv(tmp_path / "ws" / "analyses" / "red-flags.csv")
+    assert (frame["indicator"] == "R003").sum() == 3
