@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analytics import run_detectors
+from analytics import GraphView, run_detectors
 from analytics.red_flags import buyer_tests, detect_red_flags
 from cli import main
 from graphmodel import EmbeddedBackend, open_backend
@@ -61,6 +61,16 @@ def test_the_ukrainian_records_flag_what_cardinal_flagged(backend, tmp_path):
     coverage = {row["indicator"]: row for row in result.stats["coverage"]}
     assert coverage["R003"]["processes"] == 11 and coverage["R003"]["usable"] == 6
     assert set(coverage) == {"R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R048", "R058"}
+    # Written into the graph: one RedFlag per detection, FLAGS to its tender, buyer and firms; a second write
+    # replaces the first.
+    from analytics.red_flags import write_flags
+
+    for _ in range(2):
+        assert write_flags(backend, result) == len(result)
+        assert backend.count_nodes("RedFlag") == len(result)
+    flags = backend.relationships("FLAGS")
+    single = flags[flags["start_key"] == "R018:ocds-be6bcu-UA-2016-06-02-000468-c"]
+    assert sorted(single["end_label"]) == ["Company", "Organisation", "Tender"]
 
 
 def test_nothing_after_the_as_of_day_is_seen(tmp_path):
@@ -251,3 +261,27 @@ def test_settings_from_cardinal_ini_or_yaml_change_the_thresholds(tmp_path):
     assert out.exit_code == 0, out.output
     frame = pd.read_csv(tmp_path / "ws" / "analyses" / "red-flags.csv")
     assert (frame["indicator"] == "R003").sum() == 3
+
+
+def test_party_contacts_and_red_flags_reach_the_ring_evidence(backend):
+    """A ring whose members share an e-mail (as OCDS parties' contact points load) and price two bids alike."""
+    from analytics.bid_rings import detect_bid_rings
+    from tests.analytics.builders import GraphBuilder
+    from tests.analytics.test_rings_targets import _market
+
+    g = GraphBuilder()
+    ring = _market(g)
+    email = g.node("Email", "bids@ring.example")
+    g.rel("HAS_EMAIL", ring[0], email)
+    g.rel("HAS_EMAIL", ring[1], email)
+    buyer = g.org("org:B2", "某市乙局")
+    same = 961_000.0
+    g.tender(
+        "t:same", buyer, "2023-09-10", [(ring[0], same, True), (ring[1], same, False), (ring[2], 990_000.0, False)]
+    )
+    g.write(backend)
+    (found,) = detect_bid_rings(GraphView(backend))
+    assert sorted(c["kind"] for c in found.details["shared_contacts"]) == ["email", "phone"]
+    assert any(e.role == "共用电子邮箱" and e.label == "Email" for e in found.evidence)
+    assert found.details["red_flags"] == {"t:same": ["R028"]}
+    assert any(e.role == "招投标风险信号" and "投标报价相同（R028）" in e.text for e in found.evidence)
