@@ -278,3 +278,17 @@ def test_bad_codelists_are_refused_with_the_reason(tmp_path):
     bad.write_text("bid_status: [a, b", encoding="utf-8")
     with pytest.raises(MappingError, match="not valid YAML"):
         load_codelists(bad)
+
+
+def test_gzip_csv_and_plain_json_lines_read_as_their_inner_format(tmp_path):
+    csv_gz = tmp_path / "招投标_330100.csv.gz"
+    csv_gz.write_bytes(gzip.compress("项目编号,投标人,投标报价\nT1,甲公司,100\nT1,乙公司,101\n".encode("gb18030")))
+    (table,) = read_tables(csv_gz)
+    assert table.encoding == "gb18030" and [cells for _, cells in table.rows][1:] == [
+        ["T1", "甲公司", "100"],
+        ["T1", "乙公司", "101"],
+    ]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"单位名称": "义乌市教育局"}\n\n{"单位名称": "义乌市民政局"}\n', encoding="utf-8")
+    (table,) = read_tables(rows)
+    assert [(n, item[0]["单位名称"]) for n, item in table.rows] == [(1, "义乌市教育局"), (3, "义乌市民政局")]
