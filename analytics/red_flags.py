@@ -323,15 +323,26 @@ def _title(code: str) -> str:
     return say("redflags.title", name=term(f"redflags.indicator.{code}"), code=code)
 
 
+#: Indicators whose value and fence are ratios: said as percentages.
+_RATIOS = ("R024", "R025", "R038", "R058")
+
+
 def _why(code: str, value: Any, threshold: Any, details: Any) -> str:
     d = details if isinstance(details, Mapping) else {}
     key = f"redflags.why.{code}"
+    shown = _pct if code in _RATIOS else _num
     return say(
         key,
-        value=_num(value),
-        threshold=_num(threshold),
+        value=shown(value),
+        threshold=shown(threshold),
         **{k: _num(v) if isinstance(v, float) else v for k, v in d.items() if isinstance(v, str | int | float)},
     )
+
+
+def _pct(x: Any) -> Any:
+    if isinstance(x, int | float) and not (isinstance(x, float) and math.isnan(x)):
+        return f"{float(x):.1%}"
+    return "—"
 
 
 def _num(x: Any) -> Any:
