@@ -66,10 +66,12 @@ tenderers of flagged processes (R024, R028, R030, R035, R058) name those process
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -259,9 +261,35 @@ def _first(series: pd.Series) -> Any:
 
 
 def _str_or_none(x: Any) -> str | None:
+    if type(x) is str:
+        return x
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA or x is pd.NaT:
         return None
     return str(x)
+
+
+def _ns(values: pd.Series) -> list[int | None]:
+    """Date-times as integer nanoseconds (UTC for zone-aware ones), None where missing."""
+    s = pd.to_datetime(values)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert(None)
+    arr = s.to_numpy(dtype="datetime64[ns]")
+    missing = np.isnat(arr)
+    return [None if m else int(v) for v, m in zip(arr.view("i8").tolist(), missing.tolist(), strict=True)]
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+class _Bid(NamedTuple):
+    """One OCDS bid, as plain values (amount NaN when missing; dates in nanoseconds or None)."""
+
+    tenderers: frozenset[str]
+    status: Any
+    amount: float
+    currency: Any
+    date: int | None
+    period_end: int | None
 
 
 @dataclass
@@ -274,6 +302,9 @@ class _Data:
     winners: dict[str, frozenset[str]]
     single_winner: dict[str, str]  # process -> the one winner whose wins lie on one lot
     currency: str | None
+    # The same, as plain Python values for the per-process loops (pandas' groupby costs ~50 µs a group).
+    by_process: dict[str, list[_Bid]] = field(default_factory=dict)  # the OCDS bids of each process, in order
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)  # proc's columns: name -> {process: value}
 
 
 def _prepare(tenders: pd.DataFrame, bids: pd.DataFrame, cfg: Mapping[str, Any]) -> _Data:
@@ -320,18 +351,30 @@ def _prepare(tenders: pd.DataFrame, bids: pd.DataFrame, cfg: Mapping[str, Any]) 
     processes = sorted(set(t["process"].dropna().astype(str)) | set(b["process"].dropna().astype(str)))
 
     grouped = t.groupby("process", sort=True)
+    # GroupBy.first is the first non-null value of each group, as _first.
     proc = pd.DataFrame(
         {
             "tender": grouped["tender"].first(),
-            "buyer": grouped["buyer"].agg(_first),
-            "procuring_entity": grouped["procuring_entity"].agg(_first),
-            "method": grouped["method"].agg(_first),
-            "method_details": grouped["method_details"].agg(_first),
+            "buyer": grouped["buyer"].first(),
+            "procuring_entity": grouped["procuring_entity"].first(),
+            "method": grouped["method"].first(),
+            "method_details": grouped["method_details"].first(),
         }
     )
-    statuses = grouped["status"].agg(lambda s: frozenset(x for x in s.dropna()))
-    proc["cancelled"] = statuses.map(lambda s: s == frozenset({"cancelled"}))
-    proc["price_out"] = statuses.map(lambda s: bool(s) and s <= _PRICE_EXCLUDED_STATUSES)
+    # The set of a process's tender statuses is {cancelled}; is non-empty and within the price exclusions.
+    status = t["status"]
+    known = status.notna()
+    flags = pd.DataFrame(
+        {
+            "process": t["process"],
+            "known": known,
+            "cancelled": (status == "cancelled") | ~known,
+            "price_out": status.isin(_PRICE_EXCLUDED_STATUSES) | ~known,
+        }
+    ).groupby("process", sort=True)
+    any_known = flags["known"].any()
+    proc["cancelled"] = any_known & flags["cancelled"].all()
+    proc["price_out"] = any_known & flags["price_out"].all()
     proc = proc.reindex(processes)
     for column in ("tender", "buyer", "procuring_entity", "method", "method_details"):
         proc[column] = proc[column].map(_str_or_none).astype(object)
@@ -339,8 +382,8 @@ def _prepare(tenders: pd.DataFrame, bids: pd.DataFrame, cfg: Mapping[str, Any]) 
     bid_tender = b.dropna(subset=["process"]).groupby("process")["tender"].first()
     missing = proc["tender"].isna()
     proc.loc[missing, "tender"] = bid_tender.reindex(proc.index[missing]).map(_str_or_none).to_numpy()
-    proc["cancelled"] = proc["cancelled"].fillna(False).astype(bool)
-    proc["price_out"] = proc["price_out"].fillna(False).astype(bool)
+    proc["cancelled"] = proc["cancelled"].astype(object).fillna(False).astype(bool)
+    proc["price_out"] = proc["price_out"].astype(object).fillna(False).astype(bool)
     excluded = cfg["exclude_details"]
     proc["in_scope"] = ~proc["cancelled"] & ~proc["method_details"].map(lambda d: d is not None and d in excluded)
 
@@ -355,51 +398,75 @@ def _prepare(tenders: pd.DataFrame, bids: pd.DataFrame, cfg: Mapping[str, Any]) 
     t = t[t["process"].isin(in_scope)]
 
     # One row per OCDS bid.
-    submitted = b[b["status"].map(_str_or_none).notna()].copy()
+    submitted = b[b["status"].notna()].copy()  # (notna: None, NaN, NA and NaT, as _str_or_none)
     submitted["_key"] = [
         f"id:{bid}" if _str_or_none(bid) is not None else f"row:{row}"
         for bid, row in zip(submitted["bid"], submitted["_row"], strict=True)
     ]
     if len(submitted):
         g = submitted.groupby(["process", "_key"], sort=False)
+        # Group numbers follow the groups' first appearance, as the rows of the aggregates below.
+        members: list[set[str]] = [set() for _ in range(g.ngroups)]
+        for n, company in zip(g.ngroup().tolist(), submitted["company"].tolist(), strict=True):
+            name = _str_or_none(company)
+            if name is not None:
+                members[n].add(name)
+        firsts = g[["status", "amount", "currency", "date", "_period_end"]].first()
         one = pd.DataFrame(
             {
-                "tenderers": g["company"].agg(lambda s: frozenset(s.dropna().astype(str))),
-                "status": g["status"].agg(_first),
-                "amount": g["amount"].agg(_first),
-                "currency": g["currency"].agg(_first),
-                "date": g["date"].agg(lambda s: s.dropna().iloc[0] if s.notna().any() else pd.NaT),
-                "period_end": g["_period_end"].agg(lambda s: s.dropna().iloc[0] if s.notna().any() else pd.NaT),
-                "order": g["_row"].min(),
-            }
+                "tenderers": [frozenset(m) for m in members],
+                "status": firsts["status"].to_numpy(),
+                "amount": firsts["amount"].to_numpy(),
+                "currency": firsts["currency"].to_numpy(),
+                "date": firsts["date"].to_numpy(),
+                "period_end": firsts["_period_end"].to_numpy(),
+                "order": g["_row"].min().to_numpy(),
+            },
+            index=firsts.index,
         ).reset_index()
         one = one.sort_values("order", kind="stable").reset_index(drop=True)
         one["amount"] = pd.to_numeric(one["amount"], errors="coerce")
+        one["status"] = one["status"].astype(object).where(one["status"].notna(), None)
+        one["currency"] = one["currency"].astype(object).where(one["currency"].notna(), None)
     else:
         one = pd.DataFrame(
             columns=["process", "_key", "tenderers", "status", "amount", "currency", "date", "period_end", "order"]
         )
 
     won = b[b["won"]]
-    winners = {p: frozenset(g["company"].astype(str)) for p, g in won.groupby("process")}
-    single_winner: dict[str, str] = {}
-    for p, g in won.groupby("process"):
-        companies = set(g["company"].astype(str))
-        lots = {_str_or_none(x) for x in g["lot"]}
-        if len(companies) == 1 and len(lots) == 1:
-            single_winner[p] = companies.pop()
+    winners_of: dict[str, set[str]] = {}
+    lots_of: dict[str, set[str | None]] = {}
+    for p, company, lot in zip(won["process"].tolist(), won["company"].tolist(), won["lot"].tolist(), strict=True):
+        winners_of.setdefault(p, set()).add(str(company))
+        lots_of.setdefault(p, set()).add(_str_or_none(lot))
+    winners = {p: frozenset(c) for p, c in winners_of.items()}
+    single_winner = {p: next(iter(c)) for p, c in winners_of.items() if len(c) == 1 and len(lots_of[p]) == 1}
 
     currency = cfg["currency"]
     if currency is None:
         priced = one[one["amount"].notna() & one["currency"].map(_str_or_none).notna()]
         currency = str(priced["currency"].iloc[0]) if len(priced) else None
 
-    return _Data(processes, proc, t, one, b, winners, single_winner, currency)
+    by_process: dict[str, list[_Bid]] = {}
+    if len(one):
+        for p, *fields in zip(
+            one["process"].tolist(),
+            one["tenderers"].tolist(),
+            one["status"].tolist(),
+            one["amount"].astype(float).tolist(),
+            one["currency"].tolist(),
+            _ns(one["date"]),
+            _ns(one["period_end"]),
+            strict=True,
+        ):
+            by_process.setdefault(p, []).append(_Bid(*fields))
+    info = {column: proc[column].to_dict() for column in proc.columns}
+    return _Data(processes, proc, t, one, b, winners, single_winner, currency, by_process, info)
 
 
 def _price_comparison(d: _Data, cfg: Mapping[str, Any], process: str) -> bool:
     """Cardinal's ``matches_procurement_method_details`` with the price-comparison allow/deny lists."""
-    details = d.proc.at[process, "method_details"]
+    details = d.info["method_details"][process]
     include, exclude = cfg["price"], cfg["no_price"]
     if details is None:
         return not include
@@ -414,12 +481,34 @@ def _method_matches(method: Any, methods: frozenset[str]) -> bool:
     return method is not None and method in methods
 
 
+def _groups(d: _Data, keep: Any) -> list[tuple[str, list[_Bid]]]:
+    """The processes (sorted) with the OCDS bids ``keep`` accepts, in input order; processes without any left out."""
+    out = []
+    for process in sorted(d.by_process):
+        rows = [r for r in d.by_process[process] if keep(r)]
+        if rows:
+            out.append((process, rows))
+    return out
+
+
+def _has(x: float) -> bool:
+    return x == x  # not NaN
+
+
+def _submitted(r: _Bid) -> bool:
+    return r.status not in _NOT_SUBMITTED
+
+
+def _union(rows: Iterable[_Bid]) -> frozenset[str]:
+    return frozenset().union(*(r.tenderers for r in rows))
+
+
 # -------------------------------------------------------------------------------------------- indicators
 
 
-def _whole_days(delta: pd.Timedelta) -> int:
-    """Whole days of a duration, truncated toward zero (chrono's ``num_days``)."""
-    ns = int(delta.value)
+def _whole_days(delta: pd.Timedelta | int) -> int:
+    """Whole days of a duration (or of nanoseconds), truncated toward zero (chrono's ``num_days``)."""
+    ns = int(delta.value) if isinstance(delta, pd.Timedelta) else int(delta)
     day = 86_400 * 10**9
     return ns // day if ns >= 0 else -((-ns) // day)
 
@@ -435,28 +524,34 @@ def _r003(d: _Data, cfg: Mapping[str, Any], out: list[dict[str, Any]]) -> int:
     s = cfg["R003"]
     usable = 0
     lots = d.lots[d.lots["period_start"].notna() & d.lots["period_end"].notna()]
-    for process, g in lots.groupby("process", sort=True):
-        if not _method_matches(d.proc.at[process, "method"], s["procurement_methods"]):
+    shortest: dict[str, tuple[int, Any]] = {}  # process -> (nanoseconds, lot) of its first shortest lot
+    for process, start, end, lot in zip(
+        lots["process"].tolist(), _ns(lots["period_start"]), _ns(lots["period_end"]), lots["lot"].tolist(), strict=True
+    ):
+        ns = end - start  # type: ignore[operator]
+        if process not in shortest or ns < shortest[process][0]:
+            shortest[process] = (ns, lot)
+    for process in sorted(shortest):
+        if not _method_matches(d.info["method"][process], s["procurement_methods"]):
             continue
         usable += 1
-        details = d.proc.at[process, "method_details"]
+        details = d.info["method_details"][process]
         threshold = s["procurement_method_details"].get(details, s["threshold"]) if details else s["threshold"]
-        durations = g["period_end"] - g["period_start"]
-        shortest = durations.idxmin()
-        days = _whole_days(durations[shortest])
+        ns, lot = shortest[process]
+        days = _whole_days(ns)
         if days < threshold:
             out.append(
                 _flag(
                     "R003",
                     "process",
                     process,
-                    d.proc.at[process, "tender"],
+                    d.info["tender"][process],
                     float(days),
                     float(threshold),
                     {
                         "days": days,
-                        "exact_days": durations[shortest] / pd.Timedelta(days=1),
-                        "lot": _str_or_none(g.at[shortest, "lot"]),
+                        "exact_days": ns / _DAY_NS,
+                        "lot": _str_or_none(lot),
                         "cardinal_value": 1.0,
                     },
                 )
@@ -472,20 +567,19 @@ def _r018(d: _Data, cfg: Mapping[str, Any], out: list[dict[str, Any]]) -> int:
     of distinct companies with submitted bids in the process.
     """
     methods = cfg["R018"]["procurement_methods"]
-    submitted = d.bids[~d.bids["status"].isin(_NOT_SUBMITTED)]
     usable = 0
-    for process, g in submitted.groupby("process", sort=True):
-        if not _method_matches(d.proc.at[process, "method"], methods):
+    for process, g in _groups(d, _submitted):
+        if not _method_matches(d.info["method"][process], methods):
             continue
         usable += 1
-        tenderers = frozenset().union(*g["tenderers"])
+        tenderers = _union(g)
         if len(tenderers) == 1:
             out.append(
                 _flag(
                     "R018",
                     "process",
                     process,
-                    d.proc.at[process, "tender"],
+                    d.info["tender"][process],
                     1.0,
                     1.0,
                     {"tenderers": 1, "bids": len(g), "tenderer": next(iter(tenderers)), "cardinal_value": 1.0},
@@ -504,31 +598,35 @@ def _second_lowest_ratios(d: _Data, cfg: Mapping[str, Any]) -> dict[str, tuple[f
     out (the ratio is undefined).
     """
     ratios: dict[str, tuple[float, str, str, float, float]] = {}
-    valid = d.bids[
-        (d.bids["status"] == "valid")
-        & d.bids["amount"].notna()
-        & (d.bids["tenderers"].map(len) == 1)
-        & (d.bids["currency"] == d.currency)
-    ]
-    for process, g in valid.groupby("process", sort=True):
-        if d.proc.at[process, "price_out"] or not _price_comparison(d, cfg, process):
+    currency = d.currency
+    if currency is None:
+        return ratios
+
+    def keep(r: _Bid) -> bool:
+        return r.status == "valid" and _has(r.amount) and len(r.tenderers) == 1 and r.currency == currency
+
+    for process, g in _groups(d, keep):
+        if d.info["price_out"][process] or not _price_comparison(d, cfg, process):
             continue
         winner = d.single_winner.get(process)
         if winner is None:
             continue
-        tenderer = g["tenderers"].map(lambda s: next(iter(s)))
-        mine, others = g[tenderer == winner], g[tenderer != winner]
-        if mine.empty or others.empty:
+        mine = [r.amount for r in g if next(iter(r.tenderers)) == winner]
+        others = [r for r in g if next(iter(r.tenderers)) != winner]
+        if not mine or not others:
             continue
-        w_amount = float(mine["amount"].min())
-        lowest = others.loc[others["amount"].idxmin()]
-        o_amount = float(lowest["amount"])
+        w_amount = float(min(mine))
+        lowest = others[0]
+        for r in others[1:]:
+            if r.amount < lowest.amount:  # the first of the ties, as idxmin
+                lowest = r
+        o_amount = float(lowest.amount)
         if o_amount < w_amount or w_amount == 0:
             continue
         ratios[process] = (
             (o_amount - w_amount) / w_amount,
             winner,
-            next(iter(lowest["tenderers"])),
+            next(iter(lowest.tenderers)),
             w_amount,
             o_amount,
         )
@@ -559,7 +657,7 @@ def _r024(d: _Data, cfg: Mapping[str, Any], ratios: Mapping[str, tuple], out: li
             if ratio <= fence:
                 details = {"winning_amount": w_amount, "second_lowest_amount": o_amount, "winner": winner}
                 details |= {"second_lowest_bidder": other, "currency": d.currency, "cardinal_value": ratio}
-                out.append(_flag("R024", "process", process, d.proc.at[process, "tender"], ratio, fence, details))
+                out.append(_flag("R024", "process", process, d.info["tender"][process], ratio, fence, details))
                 for company in (winner, other):
                     tenderers.setdefault(company, []).append(process)
     _tenderer_rows("R024", tenderers, 0.0, out)
@@ -587,7 +685,7 @@ def _r058(d: _Data, cfg: Mapping[str, Any], ratios: Mapping[str, tuple], out: li
             if ratio >= fence:
                 details = {"winning_amount": w_amount, "second_lowest_amount": o_amount, "winner": winner}
                 details |= {"second_lowest_bidder": other, "currency": d.currency, "cardinal_value": ratio}
-                out.append(_flag("R058", "process", process, d.proc.at[process, "tender"], ratio, fence, details))
+                out.append(_flag("R058", "process", process, d.info["tender"][process], ratio, fence, details))
                 tenderers.setdefault(winner, []).append(process)
     _tenderer_rows("R058", tenderers, 0.0, out)
     return len(ratios)
@@ -603,16 +701,15 @@ def _r025(d: _Data, cfg: Mapping[str, Any], out: list, meta: dict) -> int:
     provided Q1 > 0 and the fence > 0.
     """
     s = cfg["R025"]
-    valid = d.bids[(d.bids["status"] == "valid") & (d.bids["tenderers"].map(len) == 1)]
     bids_count: dict[str, int] = {}
     wins: dict[str, int] = {}
     usable = 0
-    for process, g in valid.groupby("process", sort=True):
+    for process, g in _groups(d, lambda r: r.status == "valid" and len(r.tenderers) == 1):
         winner = d.single_winner.get(process)
         if winner is None:
             continue
         usable += 1
-        for company in sorted(frozenset().union(*g["tenderers"])):
+        for company in sorted(_union(g)):
             bids_count[company] = bids_count.get(company, 0) + 1
             wins[company] = wins.get(company, 0) + int(company == winner)
     upper = cardinal_quantile([float(v) for v in bids_count.values()], s["percentile"] / 100)
@@ -641,21 +738,21 @@ def _r028(d: _Data, cfg: Mapping[str, Any], out: list) -> int:
     of tenderers flag the process, and all those tenderers. (A tenderer may submit several bids at one
     price.) Processes whose method details are not price-comparison are left out.
     """
-    priced = d.bids[
-        ~d.bids["status"].isin(_NOT_SUBMITTED)
-        & d.bids["amount"].notna()
-        & d.bids["currency"].map(_str_or_none).notna()
-        & (d.bids["tenderers"].map(len) > 0)
-    ]
+
+    def keep(r: _Bid) -> bool:
+        return _submitted(r) and _has(r.amount) and _str_or_none(r.currency) is not None and len(r.tenderers) > 0
+
     usable = 0
     tenderers: dict[str, list[str]] = {}
-    for process, g in priced.groupby("process", sort=True):
-        if d.proc.at[process, "price_out"] or not _price_comparison(d, cfg, process):
+    for process, g in _groups(d, keep):
+        if d.info["price_out"][process] or not _price_comparison(d, cfg, process):
             continue
         usable += 1
+        by_price: dict[tuple[float, Any], set[frozenset[str]]] = {}
+        for r in g:
+            by_price.setdefault((r.amount, r.currency), set()).add(r.tenderers)
         groups = []
-        for (amount, currency), same in g.groupby(["amount", "currency"], sort=True):
-            sets = set(same["tenderers"])
+        for (amount, currency), sets in sorted(by_price.items(), key=lambda kv: kv[0]):
             if len(sets) > 1:
                 groups.append((float(amount), str(currency), sorted(frozenset().union(*sets))))
         if groups:
@@ -663,7 +760,7 @@ def _r028(d: _Data, cfg: Mapping[str, Any], out: list) -> int:
             most = max(len(cs) for _, _, cs in groups)
             details: dict[str, Any] = {"prices": [{"amount": a, "currency": c, "tenderers": cs} for a, c, cs in groups]}
             details["cardinal_value"] = 1.0
-            out.append(_flag("R028", "process", process, d.proc.at[process, "tender"], float(most), 2.0, details))
+            out.append(_flag("R028", "process", process, d.info["tender"][process], float(most), 2.0, details))
             for company in companies:
                 tenderers.setdefault(company, []).append(process)
     _tenderer_rows("R028", tenderers, 1.0, out)
@@ -676,24 +773,24 @@ def _r030(d: _Data, out: list) -> int:
     A process is flagged when a valid bid dated after the tender period's end date comes from a supplier
     of an active award of the process; that supplier is flagged as a tenderer.
     """
-    dated = d.bids[(d.bids["status"] == "valid") & d.bids["date"].notna() & d.bids["period_end"].notna()]
     usable = 0
     tenderers: dict[str, list[str]] = {}
-    for process, g in dated.groupby("process", sort=True):
+    dated = _groups(d, lambda r: r.status == "valid" and r.date is not None and r.period_end is not None)
+    for process, g in dated:
         winners = d.winners.get(process)
         if not winners:
             continue
         usable += 1
-        late = g[g["date"] > g["period_end"]]
         late_winners: dict[str, float] = {}
-        for row in late.itertuples():
-            for company in row.tenderers & winners:
-                days = (row.date - row.period_end) / pd.Timedelta(days=1)
-                late_winners[company] = max(days, late_winners.get(company, 0.0))
+        for r in g:
+            if r.date > r.period_end:  # type: ignore[operator]
+                for company in r.tenderers & winners:
+                    days = (r.date - r.period_end) / _DAY_NS  # type: ignore[operator]
+                    late_winners[company] = max(days, late_winners.get(company, 0.0))
         if late_winners:
             value = max(late_winners.values())
             details = {"late_winners": dict(sorted(late_winners.items())), "cardinal_value": 1.0}
-            out.append(_flag("R030", "process", process, d.proc.at[process, "tender"], value, 0.0, details))
+            out.append(_flag("R030", "process", process, d.info["tender"][process], value, 0.0, details))
             for company in late_winners:
                 tenderers.setdefault(company, []).append(process)
     _tenderer_rows("R030", tenderers, 1.0, out)
@@ -710,20 +807,19 @@ def _r035(d: _Data, cfg: Mapping[str, Any], out: list) -> int:
     threshold = max(cfg["R035"]["threshold"], 1)
     usable = 0
     tenderers: dict[str, list[str]] = {}
-    for process, g in d.bids.groupby("process", sort=True):
-        valid = frozenset().union(*g.loc[g["status"] == "valid", "tenderers"])
-        disqualified = frozenset().union(*g.loc[g["status"] == "disqualified", "tenderers"])
+    for process, g in _groups(d, lambda r: True):
+        valid = _union(r for r in g if r.status == "valid")
+        disqualified = _union(r for r in g if r.status == "disqualified")
         if not valid and not disqualified:
             continue
         usable += 1
         others = disqualified - valid
         if len(valid) == 1 and valid == d.winners.get(process, frozenset()) and len(others) >= threshold:
             winner = next(iter(valid))
-            details = {"winner": winner, "disqualified_tenderers": sorted(others)}
+            details: dict[str, Any] = {"winner": winner, "disqualified_tenderers": sorted(others)}
             details["cardinal_value"] = float(len(others))
-            out.append(
-                _flag("R035", "process", process, d.proc.at[process, "tender"], float(len(others)), threshold, details)
-            )
+            tender = d.info["tender"][process]
+            out.append(_flag("R035", "process", process, tender, float(len(others)), threshold, details))
             tenderers.setdefault(winner, []).append(process)
     _tenderer_rows("R035", tenderers, 0.0, out)
     return usable
@@ -736,27 +832,30 @@ def _r036(d: _Data, cfg: Mapping[str, Any], out: list) -> int:
     bids with amounts in the main currency: flagged when some bid is valid and the lowest bid (the first
     one in input order among equal lowest amounts) is disqualified.
     """
-    priced = d.bids[
-        ~d.bids["status"].isin(_NOT_SUBMITTED) & d.bids["amount"].notna() & (d.bids["currency"] == d.currency)
-    ]
+    currency = d.currency
+    if currency is None:
+        return 0
     usable = 0
-    for process, g in priced.groupby("process", sort=False):
+    for process, g in _groups(d, lambda r: _submitted(r) and _has(r.amount) and r.currency == currency):
         if not d.winners.get(process) or not _price_comparison(d, cfg, process):
             continue
-        if not (g["status"] == "valid").any():
+        if not any(r.status == "valid" for r in g):
             continue
         usable += 1
-        lowest = g.loc[g["amount"].idxmin()]  # first of the ties, in input order
-        if lowest["status"] == "disqualified":
-            lowest_valid = float(g.loc[g["status"] == "valid", "amount"].min())
+        lowest = g[0]
+        for r in g[1:]:
+            if r.amount < lowest.amount:  # the first of the ties, in input order
+                lowest = r
+        if lowest.status == "disqualified":
+            lowest_valid = float(min(r.amount for r in g if r.status == "valid"))
             details = {
-                "disqualified_tenderers": sorted(lowest["tenderers"]),
+                "disqualified_tenderers": sorted(lowest.tenderers),
                 "lowest_valid_amount": lowest_valid,
                 "currency": d.currency,
                 "cardinal_value": 1.0,
             }
-            tender = d.proc.at[process, "tender"]
-            out.append(_flag("R036", "process", process, tender, float(lowest["amount"]), lowest_valid, details))
+            tender = d.info["tender"][process]
+            out.append(_flag("R036", "process", process, tender, float(lowest.amount), lowest_valid, details))
     return usable
 
 
@@ -771,20 +870,19 @@ def _r038(d: _Data, cfg: Mapping[str, Any], out: list, meta: dict) -> int:
     Q3 + 1.5 IQR (or the ``threshold``), provided the fence > 0.
     """
     s = cfg["R038"]
-    submitted = d.bids[~d.bids["status"].isin(_NOT_SUBMITTED)]
     orgs: dict[str, dict[str, list[int]]] = {"buyer": {}, "procuring_entity": {}, "tenderer": {}}
     usable = 0
-    for process, g in submitted.groupby("process", sort=True):
+    for process, g in _groups(d, _submitted):
         usable += 1
-        disq = g["status"] == "disqualified"
+        disq = [r.status == "disqualified" for r in g]
         for level in ("buyer", "procuring_entity"):
-            org = _str_or_none(d.proc.at[process, level])
+            org = _str_or_none(d.info[level][process])
             if org is not None:
                 counts = orgs[level].setdefault(org, [0, 0])
-                counts[0] += int(disq.sum())
+                counts[0] += sum(disq)
                 counts[1] += len(g)
-        for tenderers_, is_disq in zip(g["tenderers"], disq, strict=True):
-            for company in tenderers_:
+        for r, is_disq in zip(g, disq, strict=True):
+            for company in r.tenderers:
                 counts = orgs["tenderer"].setdefault(company, [0, 0])
                 counts[0] += int(is_disq)
                 counts[1] += 1
@@ -825,16 +923,24 @@ def _r048(d: _Data, cfg: Mapping[str, Any], out: list, meta: dict) -> int:
     """
     s = cfg["R048"]
     won = d.rows[d.rows["won"]]
-    lot_classes = d.lots.set_index(["process", "tender"])["classifications"]
-    lot_classes = lot_classes[~lot_classes.index.duplicated()]
+    lot_classes: dict[tuple[Any, Any], Any] = {}
+    lots = zip(d.lots["process"].tolist(), d.lots["tender"].tolist(), d.lots["classifications"].tolist(), strict=True)
+    for process, tender, classes in lots:
+        lot_classes.setdefault((process, tender), classes)
+    won_by: dict[tuple[Any, Any], set[str]] = {}
+    for process, tender, company in zip(
+        won["process"].tolist(), won["tender"].tolist(), won["company"].tolist(), strict=True
+    ):
+        if _str_or_none(process) is None or _str_or_none(tender) is None:
+            continue  # as groupby, which leaves out missing keys
+        won_by.setdefault((process, tender), set()).add(str(company))
     codes: dict[str, set[str]] = {}
     per_process: dict[str, set[str]] = {}
-    for (process, tender), g in won.groupby(["process", "tender"], sort=True):
-        companies = set(g["company"].astype(str))
+    for (process, tender), companies in sorted(won_by.items(), key=lambda kv: kv[0]):
         classes = lot_classes.get((process, tender))
         if len(companies) != 1 or classes is None or isinstance(classes, float) or len(classes) == 0:
             continue
-        company = companies.pop()
+        company = next(iter(companies))
         codes.setdefault(company, set()).update(str(c)[: s["digits"]] for c in classes if c)
         # A supplier is counted once per process.
         per_process.setdefault(company, set()).add(process)
@@ -898,6 +1004,25 @@ def compute_flags(
     process flags, ``value`` is the number of flagged processes of that tenderer.
     """
     cfg = _resolve_settings(settings)
+    with _gc_paused():
+        return _compute(tenders, bids, cfg)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: the tables make millions of small objects (one per bid), none
+    in a cycle, and every full collection walks all of them and the caller's (a quarter of the time at 10^5
+    bids)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute(tenders: pd.DataFrame, bids: pd.DataFrame, cfg: dict[str, Any]) -> CardinalResult:
     d = _prepare(tenders, bids, cfg)
     out: list[dict[str, Any]] = []
     meta: dict[str, dict[str, float | None]] = {}

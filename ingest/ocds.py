@@ -32,6 +32,7 @@ counted in the data-quality report under its field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -154,17 +155,26 @@ class OcdsMapping:
         return _OcdsProcess(schema, self.codelists)
 
 
+# (``type(x) is dict`` first: JSON gives dicts, and an isinstance check against the Mapping ABC is slow.)
 def _obj(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def _list(value: Any) -> list[Mapping[str, Any]]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+    return [v for v in value if type(v) is dict or isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:
+        return _clean_str(value)
     if isinstance(value, (Mapping, list)):
         return None
+    return P.clean_text(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean_str(value: str) -> str | None:
+    """:func:`ingest.parse.clean_text` of a string, remembered: statuses, currencies, names and days recur."""
     return P.clean_text(value)
 
 
@@ -189,7 +199,13 @@ def _local_date(value: Any) -> dt.date | None:
     text = _text(value)
     if not text:
         return None
-    return P.parse_date(text[:10])
+    return _day(text[:10])
+
+
+@functools.lru_cache(maxsize=8192)
+def _day(text: str) -> dt.date | None:
+    """:func:`ingest.parse.parse_date`, remembered: the days of a file's dates are few."""
+    return P.parse_date(text)
 
 
 def _amount(value: Any) -> tuple[float | None, str | None]:
@@ -208,6 +224,20 @@ def _identifier(party: Mapping[str, Any]) -> str | None:
 
 
 _NOT_WORD = re.compile(r"[^\w]+")
+_CACHE_SIZE = 200_000
+
+
+def _party_key(party: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What :func:`_company` and the contacts read of a party, as a hashable key; None when not hashable."""
+    key: list[Any] = [party.get("id"), party.get("name")]
+    for part in ("identifier", "address", "contactPoint"):
+        value = party.get(part)
+        key.append(tuple(value.items()) if isinstance(value, Mapping) else value)
+    try:
+        hash(tup := tuple(key))
+    except TypeError:
+        return None
+    return tup
 
 
 def _address_key(text: str) -> str:
@@ -219,6 +249,9 @@ class _OcdsProcess:
         self.schema = schema
         self.codelists = codelists
         self.quality: dict[str, FieldQuality] = {}
+        # Firms and buyers recur in many processes: their keys and contact records are made once.
+        self._companies: dict[tuple[Any, ...], tuple[str, NodeRecord] | None] = {}
+        self._contact_cache: dict[tuple[Any, ...], tuple[list[Any], list[tuple[str, str]]]] = {}
 
     # -- data quality ---------------------------------------------------------------------------
     def _q(self, field: str) -> FieldQuality:
@@ -286,12 +319,18 @@ class _OcdsProcess:
 
         parties = _list(release.get("parties"))
         by_id = {str(p.get("id")): p for p in parties if p.get("id") is not None}
-        by_name: dict[str, Mapping[str, Any]] = {}
-        for p in parties:
-            for written in (p.get("name"), _obj(p.get("identifier")).get("legalName")):
-                name = P.normalise_org_name(_text(written))
-                if name and (_identifier(p) or p.get("id") is not None):
-                    by_name.setdefault(name, p)
+        named: list[dict[str, Mapping[str, Any]]] = []  # the parties by name, made when first needed
+
+        def by_name() -> dict[str, Mapping[str, Any]]:
+            if not named:
+                table: dict[str, Mapping[str, Any]] = {}
+                for p in parties:
+                    for written in (p.get("name"), _obj(p.get("identifier")).get("legalName")):
+                        name = P.normalise_org_name(_text(written))
+                        if name and (_identifier(p) or p.get("id") is not None):
+                            table.setdefault(name, p)
+                named.append(table)
+            return named[0]
 
         def party_of(ref: Mapping[str, Any]) -> Mapping[str, Any]:
             """The party a reference (id and/or name) points at: by id, else by name, else the reference."""
@@ -299,8 +338,8 @@ class _OcdsProcess:
             if ref_id is not None and str(ref_id) in by_id:
                 return by_id[str(ref_id)]
             name = P.normalise_org_name(_text(ref.get("name")))
-            if name and name in by_name:
-                return by_name[name]
+            if name and name in by_name():
+                return by_name()[name]
             return ref
 
         # -- lots and the tenders they become
@@ -368,21 +407,22 @@ class _OcdsProcess:
         # -- awards: who won which lot
         winners: dict[tuple[str | None, str], dict[str, Any]] = {}
         award_dates: dict[str | None, dt.date] = {}
-        companies: dict[str, dict[str, Any]] = {}
+        companies: dict[str, NodeRecord] = {}
         party_keys: dict[int, str] = {}
 
         def company(ref: Mapping[str, Any]) -> str | None:
             party = party_of(ref)
             key = party_keys.get(id(party))
             if key is None:
-                made = _company(party)
+                content = _party_key(party)
+                made = self._company(party, content)
                 if made is None:
                     self._note("tenderers and suppliers", "neither a name nor an identifier: left out")
                     return None
-                key, props = made
+                key, record = made
                 party_keys[id(party)] = key
-                companies.setdefault(key, props)
-                self._contacts(NodeRef("Company", key), party, result)
+                companies.setdefault(key, record)
+                self._contacts(NodeRef("Company", key), party, result, content)
             return key
 
         for award in awards:
@@ -470,8 +510,8 @@ class _OcdsProcess:
                 result.records.append(
                     EdgeRecord("ISSUED", NodeRef("Organisation", org_key), NodeRef("Tender", tender_key))
                 )
-        for key, props in companies.items():
-            result.records.insert(0, NodeRecord("Company", key, _filled(props)))
+        for record in companies.values():
+            result.records.insert(0, record)
         for (lot, key), props in sorted(edges.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
             edge_props = {**props, "won": (lot, key) in winners}
             result.records.append(
@@ -479,7 +519,42 @@ class _OcdsProcess:
             )
             result.mentions.append(("bidder", "tenderers", NodeRef("Company", key)))
 
-    def _contacts(self, node: NodeRef, party: Mapping[str, Any], result: RowResult) -> None:
+    def _company(self, party: Mapping[str, Any], key: tuple[Any, ...] | None) -> tuple[str, NodeRecord] | None:
+        """The party's Company key and node, remembered by the party's content ``key`` (a firm is a party of
+        many processes; records are immutable)."""
+        if key is not None and key in self._companies:
+            return self._companies[key]
+        made = _company(party)
+        out = None if made is None else (made[0], NodeRecord("Company", made[0], _filled(made[1])))
+        if key is not None:
+            if len(self._companies) >= _CACHE_SIZE:
+                self._companies.clear()
+            self._companies[key] = out
+        return out
+
+    def _contacts(
+        self, node: NodeRef, party: Mapping[str, Any], result: RowResult, key: tuple[Any, ...] | None = None
+    ) -> None:
+        """The party's address, telephones and e-mail as records (remembered by node and party content)."""
+        key = key or _party_key(party)
+        if key is None:
+            records, notes = self._contact_records(node, party)
+        else:
+            cached = self._contact_cache.get((node, key))
+            if cached is None:
+                if len(self._contact_cache) >= _CACHE_SIZE:
+                    self._contact_cache.clear()
+                cached = self._contact_cache[(node, key)] = self._contact_records(node, party)
+            records, notes = cached
+        result.records.extend(records)
+        for field, text in notes:
+            self._note(field, text)
+
+    def _contact_records(
+        self, node: NodeRef, party: Mapping[str, Any]
+    ) -> tuple[list[NodeRecord | EdgeRecord], list[tuple[str, str]]]:
+        result = RowResult()
+        notes: list[tuple[str, str]] = []
         address = _obj(party.get("address"))
         parts = [_text(address.get(k)) for k in ("streetAddress", "locality", "region", "postalCode", "countryName")]
         text = ", ".join(p for p in parts if p)
@@ -493,7 +568,7 @@ class _OcdsProcess:
                 try:
                     phone = P.parse_phone(contact.get(field))
                 except P.ParseError:
-                    self._note(f"parties.contactPoint.{field}", str(_text(contact.get(field))))
+                    notes.append((f"parties.contactPoint.{field}", str(_text(contact.get(field)))))
                     continue
                 if phone:
                     result.records.append(NodeRecord("Phone", phone, {}))
@@ -503,6 +578,7 @@ class _OcdsProcess:
             key = email.strip().lower()
             result.records.append(NodeRecord("Email", key, {}))
             result.records.append(EdgeRecord("HAS_EMAIL", node, NodeRef("Email", key)))
+        return list(result.records), notes
 
 
 def _lot_of_item(item: Mapping[str, Any]) -> Any:
@@ -520,7 +596,9 @@ def _classes(items: Any) -> list[str]:
 
 
 def _filled(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if v is not None and v != [] and v != ""}
+    """The properties that are set: not None, not an empty list, not empty text."""
+    # (The type tests first: comparing a date with [] and "" costs two failed comparisons each.)
+    return {k: v for k, v in props.items() if v is not None and not (isinstance(v, (list, str)) and not v)}
 
 
 def _company(party: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
