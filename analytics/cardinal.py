@@ -401,7 +401,7 @@ def _prepare(tenders: pd.DataFrame, bids: pd.DataFrame, cfg: Mapping[str, Any]) 
     submitted = b[b["status"].notna()].copy()  # (notna: None, NaN, NA and NaT, as _str_or_none)
     submitted["_key"] = [
         f"id:{bid}" if _str_or_none(bid) is not None else f"row:{row}"
-        for bid, row in zip(submitted["bid"], submitted["_row"], strict=True)
+        for bid, row in zip(submitted["bid"].tolist(), submitted["_row"].tolist(), strict=True)
     ]
     if len(submitted):
         g = submitted.groupby(["process", "_key"], sort=False)
@@ -460,7 +460,8 @@ def _prepare(tenders: pd.DataFrame, bids: pd.DataFrame, cfg: Mapping[str, Any]) 
             strict=True,
         ):
             by_process.setdefault(p, []).append(_Bid(*fields))
-    info = {column: proc[column].to_dict() for column in proc.columns}
+    index = proc.index.tolist()
+    info = {column: dict(zip(index, proc[column].tolist(), strict=True)) for column in proc.columns}
     return _Data(processes, proc, t, one, b, winners, single_winner, currency, by_process, info)
 
 
