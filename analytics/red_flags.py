@@ -221,26 +221,37 @@ def detect_red_flags(
         found = cardinal.compute_flags(tenders, bids, settings)
     except ValueError as exc:
         raise DetectorError(str(exc)) from exc
-    by_process = tenders.groupby("process", sort=False)
-    first = by_process.first()
-    tenders_of = {p: tuple(g["tender"]) for p, g in by_process}
-    bidders_of = {p: tuple(sorted(set(g["company"]))) for p, g in bids.groupby("process")}
     flags = found.flags
-    detections: list[Detection] = []
-
-    def process_name(p: str) -> str:
-        row = first.loc[p]
-        title = view.name_of("Tender", row["tender"]) or p
-        buyer = view.name_of("Organisation", row["buyer"]) if isinstance(row["buyer"], str) else ""
-        return say("redflags.process", title=title, buyer=buyer) if buyer else title
-
     process_rows = flags[flags["level"] == "process"]
     firm_rows = flags[(flags["level"] == "tenderer") & flags["process"].notna()]
+    # Everything the flagged processes' detections read, grouped once (a province has 10^5 processes).
+    flagged = set(process_rows["process"].astype(str))
+    lots = tenders[tenders["process"].isin(flagged)]
+    lots_of: dict[str, list[Any]] = {}
+    for t in lots.itertuples(index=False):
+        lots_of.setdefault(t.process, []).append(t)
+    placed = bids[bids["process"].isin(flagged)].sort_values(["process", "amount"], na_position="last")
+    bidders_of: dict[str, set[str]] = {}
+    bids_of: dict[str, list[Any]] = {}
+    for b in placed.itertuples(index=False):
+        bidders_of.setdefault(b.process, set()).add(b.company)
+        if b.status is not None and len(bids_of.setdefault(b.process, [])) < 12:
+            bids_of[b.process].append(b)
+    named_by: dict[tuple[str, str], set[str]] = {}
+    for f in firm_rows.itertuples(index=False):
+        named_by.setdefault((f.indicator, str(f.process)), set()).add(f.subject)
+    detections: list[Detection] = []
+
+    def process_name(row: Any) -> str:
+        title = view.name_of("Tender", row.tender)
+        buyer = view.name_of("Organisation", row.buyer) if isinstance(row.buyer, str) else ""
+        return say("redflags.process", title=title, buyer=buyer) if buyer else title
+
     for r in process_rows.itertuples(index=False):
         p = str(r.process)
-        named = firm_rows[(firm_rows["indicator"] == r.indicator) & (firm_rows["process"] == p)]["subject"]
-        companies = tuple(sorted(set(named))) or ()
-        row = first.loc[p]
+        companies = tuple(sorted(named_by.get((r.indicator, p), ())))
+        mine = lots_of.get(p, [])
+        row = mine[0]
         details = _details(r.indicator, p, r.value, r.threshold, r.details)
         detections.append(
             Detection(
@@ -251,16 +262,18 @@ def detect_red_flags(
                 summary=say(
                     "redflags.summary",
                     indicator=_title(r.indicator),
-                    process=process_name(p),
+                    process=process_name(row),
                     why=_why(r.indicator, r.value, r.threshold, r.details),
                 ),
                 where={
-                    "tenders": tenders_of.get(p, ()),
-                    "organisations": (row["buyer"],) if isinstance(row["buyer"], str) else (),
+                    "tenders": tuple(t.tender for t in mine),
+                    "organisations": (row.buyer,) if isinstance(row.buyer, str) else (),
                     # a single bid names its one bidder; other flags the firms the indicator names
-                    "companies": (companies or bidders_of.get(p, ())) if r.indicator == "R018" else companies,
+                    "companies": (companies or tuple(sorted(bidders_of.get(p, ()))))
+                    if r.indicator == "R018"
+                    else companies,
                 },
-                evidence=_evidence(view, p, tenders, bids, r.indicator, companies),
+                evidence=_evidence(view, mine, bids_of.get(p, []), companies),
                 details=details,
             )
         )
@@ -366,12 +379,10 @@ def _details(code: str, ocid: str | None, value: Any, threshold: Any, details: A
     }
 
 
-def _evidence(
-    view: GraphView, process: str, tenders: pd.DataFrame, bids: pd.DataFrame, code: str, named: tuple[str, ...]
-) -> tuple[Evidence, ...]:
+def _evidence(view: GraphView, lots: list[Any], bids: list[Any], named: tuple[str, ...]) -> tuple[Evidence, ...]:
+    """The process's tenders (lots) and its bids, lowest first (at most 12)."""
     out = []
-    mine = tenders[tenders["process"] == process]
-    for t in mine.itertuples(index=False):
+    for t in lots:
         period = ""
         if pd.notna(t.period_start) and pd.notna(t.period_end):
             period = say("redflags.period", start=date_text(t.period_start), end=date_text(t.period_end))
@@ -389,8 +400,7 @@ def _evidence(
                 iso(t.period_start) if pd.notna(t.period_start) else None,
             )
         )
-    rows = bids[(bids["process"] == process) & bids["status"].notna()].sort_values("amount", na_position="last")
-    for b in rows.head(12).itertuples(index=False):
+    for b in bids:
         out.append(
             Evidence(
                 term("role.bid"),
@@ -470,13 +480,13 @@ def _buyer_patterns(
     tests = buyer_tests(buyers, {c: set(r["process"]) for c, r in process_rows.groupby("indicator")}, minimum)
     flagged_processes = {code: set(rows["process"]) for code, rows in process_rows.groupby("indicator")}
     posts = view.posts
+    announced = view.tenders.set_index("tender")["announced"]
     out = []
     for code, buyer, k, n, rate, p, q in tests:
         if q > alpha:
             continue
         mine = tenders[(tenders["buyer"] == buyer) & tenders["process"].isin(flagged_processes[code])]
         first_day = mine["period_start"].min()
-        announced = view.tenders.set_index("tender")["announced"]
         days = pd.to_datetime(mine["tender"].map(announced))
         start, end = days.min(), days.max()
         cadres = []
