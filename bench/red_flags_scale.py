@@ -22,16 +22,21 @@ One run:
 Printed: each stage's seconds, rows/s, peak RSS (this process and forked ingest workers), and the total of
 (2) and (3) against the 60 s aim. Figures also go to bench/results/red_flags_<processes>.json.
 
-Figures, 2026-12-08, on the project machine (2 cores, shared), seed 1; s = seconds (before -> after the
-changes that came with this bench: compute_flags without a pandas groupby per process, the OCDS mapping
-remembering firms):
+Figures, 2026-12-08, on the project machine (2 cores, shared with other work), seed 1, seconds; before ->
+after the changes that came with this bench (compute_flags without a pandas groupby per process, same
+flags; the OCDS mapping remembering firms' keys, nodes and contacts):
 
-| processes / bids | ingest (read/map/write/other) | graph read | frames | compute_flags | detections | peak RSS |
+| processes / bids | ingest (read/map/write/other) | graph read | frames | compute_flags | detections | total |
 |---|---|---:|---:|---:|---:|---:|
-| 10^4 / 99,868 | 26 -> 18.0 (3.0/7.8/3.6/3.6) | 1.7 | 0.2 | 88 -> 1.7 | 42.6 | 1.2 GB |
-| 10^5 / 1,000,563 | ? -> 281 (57/79/56/89) | 17.0 | 2.6 | ? -> 17.5 | not run | 7.3 GB + 11.1 GB worker |
+| 10^4 / 99,868 | 25.0 (3.0/15.2/3.2/3.6) -> 18.0 (3.0/7.8/3.6/3.6) | 1.7 | 0.2 | 97.6 -> 1.7 | 36 -> 43 | 160 -> 64 |
+| 10^5 / 1,000,563 | 281 (57/79/56/89), mapped in a worker | 17.0 | 2.6 | 993 -> 17.5 | not run | 318 + detections |
+| same, ingest in-process (workers=0) | 338 (49/154/61/73) -> 256 (49/91/65/51) | | | | | |
 
-What stands between this and 60 s, none of it in the files this bench came with:
+Peak RSS: 1.2 GB at 10^4; at 10^5 7.3 GB in this process and 11.1 GB in the forked mapping worker.
+compute_flags alone on the 10^5 tables in a fresh process: 11.3 s (the flags, fences and coverage
+identical to the earlier code's, checked at 2,000, 10^4 and 10^5 processes).
+
+What stands between this and 60 s (the first two outside the files this bench came with):
 
 * detections (analytics/red_flags.py): ``_evidence`` filters the whole tenders and bids tables once per
   flagged process, and the process-flag loop filters the tenderer rows once per flag, so building detections
@@ -39,10 +44,12 @@ What stands between this and 60 s, none of it in the files this bench came with:
   and tenders by process once (a dict of row positions) makes it linear.
 * ingest reads the file twice (once to recognise it, once to map it: ``other`` and ``read``), with the
   standard library's json (orjson, already a dependency, parses these lines 1.5x faster); the mapping
-  worker's time is a third Python's garbage collector walking the parsed file (gc.freeze() after reading,
-  or the collector paused while mapping, in ingest/load.py); the mapping makes 5.9 M records (59 a process:
-  each process repeats its firms' Company, address and contact records, which load.py drops as duplicates
-  of the file), and the embedded backend writes the 1.3 M distinct ones (1.0 M BID_ON) at ~24,000 a second.
+  worker's time is about a third Python's garbage collector walking the parsed file (gc.freeze() after
+  reading, or the collector paused while mapping, in ingest/load.py); the embedded backend writes the 1.3 M
+  distinct records (1.0 M BID_ON) at ~24,000 a second.
+* the OCDS mapping (ingest/ocds.py) makes 5.9 M records, 59 a process: each process repeats its firms'
+  Company, address and contact records, which load.py then drops as duplicates within the file. Emitting
+  them once per file would need load.py to tell the mapping which rows were quarantined after it.
 * memory: the whole file is parsed into Python objects in the main process and again in the worker.
 """
 
