@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import gc
 import gzip
 import hashlib
 import json
@@ -241,7 +242,7 @@ class Ingester:
         jobs: list[RecognisedFile] = []
         for path in _expand(paths):
             try:
-                tables = read_tables(path)
+                tables = read_tables(path, preview=True)
             except ReadError as exc:
                 report.files.append(FileReport(str(path), None, None, path.name, "error", str(exc)))
                 continue
@@ -473,6 +474,13 @@ class Ingester:
                 f"is set to hash it: set {SECRET_KEY_ENV} (keep it the same for every ingest)"
             )
             return fr
+        try:
+            # Mapped before anything is retracted: a file found damaged past the part read to recognise it
+            # (a bad line deep in a JSON Lines file) is refused, and its earlier version stays loaded.
+            mapped = pending.result() if pending is not None else _map_file(self._task(job, variables))
+        except ReadError as exc:
+            fr.status, fr.message = "error", str(exc)
+            return fr
         recipe = self._recipe(job)
         detached: list[tuple[EdgeRecord, tuple[str, ...]]] = []
         if not previous.empty:
@@ -504,7 +512,6 @@ class Ingester:
             ],
             source=source,
         )
-        mapped = pending.result() if pending is not None else _map_file(self._task(job, variables))
         fr.rows_read, fr.rows_loaded, fr.rows_quarantined = (
             mapped.rows_read,
             mapped.rows_loaded,
@@ -812,6 +819,18 @@ def _map_file(task: _MapTask, table: RawTable | None = None) -> MappedFile:
         table = next(t for t in read_tables(task.path) if t.sheet == task.sheet)
     out.read_seconds = time.perf_counter() - clock
     clock = time.perf_counter()
+    # The file's cells are read and stay as they are while it is mapped: keep the collector from walking
+    # them again on every full collection (a third of the mapping time on a large JSON file).
+    gc.freeze()
+    try:
+        _map_rows(task, table, out)
+    finally:
+        gc.unfreeze()
+    out.map_seconds = time.perf_counter() - clock
+    return out
+
+
+def _map_rows(task: _MapTask, table: RawTable, out: MappedFile) -> None:
     mapper = task.mapping.mapper(task.schema, task.taxonomy, task.variables, task.secret_key, mentions=False)
     written: set[tuple] = set()
     for row_number, raw in iter_records(table, task.header):
@@ -855,8 +874,6 @@ def _map_file(task: _MapTask, table: RawTable | None = None) -> MappedFile:
             out.rows.append(row_number)
         out.rows_loaded += 1
     out.quality = list(getattr(mapper, "quality", {}).values())
-    out.map_seconds = time.perf_counter() - clock
-    return out
 
 
 def _office_rank(name: str) -> tuple[int, str]:

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from . import ocds_read as _ocds
 
 __all__ = [
@@ -65,6 +67,7 @@ _XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _JSON_SUFFIXES = frozenset({".json"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 _GZIP_MAGIC = b"\x1f\x8b"
+_PREVIEW_LINES = 1000  # OCDS JSON Lines read this far to recognise the file (its mapping reads it whole)
 _GZIP_LIMIT = 4 * 2**30  # bytes a gzip file may unpack to: more is a bomb or a dump to split
 
 _UNSUPPORTED: dict[str, str] = {
@@ -386,11 +389,20 @@ def _find_record_list(doc: object, depth: int = 0) -> tuple[list[object], str] |
     return None
 
 
+def _loads(text: str) -> Any:
+    """JSON text parsed by orjson (fast), or by the standard library where orjson refuses what it accepts
+    (NaN, integers beyond 64 bits, very deep nesting), so that its error message is the one a person sees."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _read_json(path: Path, data: bytes) -> list[RawTable]:
     _not_text(path, data, "JSON")
     text, _ = _decode_file(path, data)
     try:
-        doc = json.loads(text)
+        doc = _loads(text)
     except json.JSONDecodeError as exc:
         raise _fail(
             path,
@@ -426,16 +438,22 @@ def _read_json(path: Path, data: bytes) -> list[RawTable]:
     return [RawTable(path=path, sheet=None, encoding=None, rows=rows)]
 
 
-def _read_jsonl(path: Path, data: bytes) -> list[RawTable]:
-    """JSON Lines: one JSON object per line (blank lines skipped); rows are numbered by line."""
+def _read_jsonl(path: Path, data: bytes, preview: bool = False) -> list[RawTable]:
+    """JSON Lines: one JSON object per line (blank lines skipped); rows are numbered by line.
+
+    With ``preview``, a file whose first lines are OCDS is read only that far (recognising it needs no
+    more); anything else is read whole.
+    """
     _not_text(path, data, "JSON Lines")
     text, _ = _decode_file(path, data)
     items: list[tuple[int, object]] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if preview and len(items) >= _PREVIEW_LINES and all(_ocds.is_ocds_document(i) for _, i in items):
+            break
         try:
-            item = json.loads(line)
+            item = _loads(line)
         except json.JSONDecodeError as exc:
             raise _fail(
                 path,
@@ -490,16 +508,20 @@ def _unsupported(path: Path, suffix: str, data: bytes | None) -> ReadError:
     )
 
 
-def read_tables(path: str | Path) -> list[RawTable]:
+def read_tables(path: str | Path, preview: bool = False) -> list[RawTable]:
     """Read an exported file into raw tables, one per non-empty XLSX sheet or one for a CSV or JSON file.
 
     Parameters
     ----------
     path : str or Path
-        A ``.csv``, ``.xlsx`` (also ``.xlsm``, ``.xltx``, ``.xltm``) or
-        ``.json`` file; the extension is matched case-insensitively. An
-        ``.xls`` file that is really an ``.xlsx`` workbook (some systems
-        mis-name them) is read as one.
+        A ``.csv``, ``.xlsx`` (also ``.xlsm``, ``.xltx``, ``.xltm``),
+        ``.json`` or ``.jsonl`` file, the text ones also gzip-compressed
+        (``.csv.gz``, ``.json.gz``, ``.jsonl.gz``); the extension is matched
+        case-insensitively. An ``.xls`` file that is really an ``.xlsx``
+        workbook (some systems mis-name them) is read as one.
+    preview : bool
+        Enough to recognise the file: OCDS JSON Lines are read only as far
+        as their first 1,000 lines (other files whole).
 
     Returns
     -------
@@ -529,13 +551,13 @@ def read_tables(path: str | Path) -> list[RawTable]:
         data = _gunzip(p, _read_bytes(p))
         if inner in _CSV_SUFFIXES:
             return _read_csv(p, data)
-        return _read_jsonl(p, data) if inner in _JSONL_SUFFIXES else _read_json(p, data)
+        return _read_jsonl(p, data, preview) if inner in _JSONL_SUFFIXES else _read_json(p, data)
     known = suffix in _CSV_SUFFIXES or suffix in _XLSX_SUFFIXES or suffix in _JSON_SUFFIXES or suffix in _JSONL_SUFFIXES
     if not known and suffix != ".xls":
         raise _unsupported(p, suffix, None)
     data = _read_bytes(p)
     if suffix in _JSONL_SUFFIXES:
-        return _read_jsonl(p, data)
+        return _read_jsonl(p, data, preview)
     if suffix == ".xls":
         if data.startswith(_ZIP_MAGIC):  # an .xlsx workbook with the wrong name
             return _read_xlsx(p, data)

@@ -292,3 +292,23 @@ def test_gzip_csv_and_plain_json_lines_read_as_their_inner_format(tmp_path):
     rows.write_text('{"单位名称": "义乌市教育局"}\n\n{"单位名称": "义乌市民政局"}\n', encoding="utf-8")
     (table,) = read_tables(rows)
     assert [(n, item[0]["单位名称"]) for n, item in table.rows] == [(1, "义乌市教育局"), (3, "义乌市民政局")]
+
+
+def test_a_bad_line_past_the_preview_refuses_the_file_and_keeps_its_earlier_version(tmp_path):
+    from graphmodel import EmbeddedBackend
+
+    releases = json.loads((OCDS / "lots_and_updates.json").read_text(encoding="utf-8"))["releases"]
+    lines = [json.dumps(r, ensure_ascii=False) for r in releases]
+    # Recognised from its first 1,000 lines: fillers (other processes) first, the damage after them.
+    filler = [json.dumps({**releases[3], "ocid": f"ocds-fill-{i}"}, ensure_ascii=False) for i in range(1000)]
+    path = tmp_path / "releases.jsonl"
+    path.write_text("\n".join(lines + filler) + "\n", encoding="utf-8")
+    backend = EmbeddedBackend(tmp_path / "ws")
+    first = Ingester(backend, tmp_path / "q").ingest([path])
+    assert first.files[0].status == "loaded" and backend.count_nodes("Tender") == 1003
+    path.write_text("\n".join(lines + filler) + '\n{"ocid": "broken", \n', encoding="utf-8")
+    again = Ingester(backend, tmp_path / "q").ingest([path])
+    (file,) = again.files
+    assert file.status == "error" and f"line {len(lines) + len(filler) + 1} is not valid JSON" in file.message
+    assert again.exit_code == 1
+    assert backend.count_nodes("Tender") == 1003  # the version loaded before is still there
