@@ -28,20 +28,19 @@ flags; the OCDS mapping remembering firms' keys, nodes and contacts):
 
 | processes / bids | ingest (read/map/write/other) | graph read | frames | compute_flags | detections | total |
 |---|---|---:|---:|---:|---:|---:|
-| 10^4 / 99,868 | 25.0 (3.0/15.2/3.2/3.6) -> 18.0 (3.0/7.8/3.6/3.6) | 1.7 | 0.2 | 97.6 -> 1.7 | 36 -> 43 | 160 -> 64 |
-| 10^5 / 1,000,563 | 281 (57/79/56/89), mapped in a worker | 17.0 | 2.6 | 993 -> 17.5 | not run | 318 + detections |
+| 10^4 / 99,868 | 25.0 (3.0/15.2/3.2/3.6) -> 15.7 (2.6/8.2/3.8/1.1) | 1.4 | 0.1 | 97.6 -> 1.3 | 36 -> 2.2 | 160 -> 21 |
+| 10^5 / 1,000,563 | 212 (42/77/56/36), mapped in a worker | 18.5 | 2.1 | 993 -> 17.6 | 15.0 | 265 |
 | same, ingest in-process (workers=0) | 338 (49/154/61/73) -> 256 (49/91/65/51) | | | | | |
 
-Peak RSS: 1.2 GB at 10^4; at 10^5 7.3 GB in this process and 11.1 GB in the forked mapping worker.
-compute_flags alone on the 10^5 tables in a fresh process: 11.3 s (the flags, fences and coverage
-identical to the earlier code's, checked at 2,000, 10^4 and 10^5 processes).
+Detections after include 883c646 (analytics/red_flags.py, linear in the flags; before it, 43 s at 10^4
+and hours at 10^5). The 10^5 "before" figures are the earlier code run on the same file apart (ingest with
+workers=0 beside another job; compute_flags on the same tables). Run-to-run spread on this shared machine is
+about 20 % (another 10^5 ingest took 281 s). Peak RSS: 0.9–1.2 GB at 10^4; at 10^5 3.4–7.3 GB in this
+process and 8–11 GB in the forked mapping worker. compute_flags alone on the 10^5 tables in a fresh process:
+11.3 s; its flags, fences and coverage are identical to the earlier code's at 2,000, 10^4 and 10^5 processes.
 
-What stands between this and 60 s (the first two outside the files this bench came with):
+What stands between this and 60 s at 10^5 (ingest is 80 % of the time; only its mapping is OCDS's own):
 
-* detections (analytics/red_flags.py): ``_evidence`` filters the whole tenders and bids tables once per
-  flagged process, and the process-flag loop filters the tenderer rows once per flag, so building detections
-  grows with flags x bids: 43 s at 10^4 processes, hours at 10^5 (hence ``--no-detections``). Grouping bids
-  and tenders by process once (a dict of row positions) makes it linear.
 * ingest reads the file twice (once to recognise it, once to map it: ``other`` and ``read``), with the
   standard library's json (orjson, already a dependency, parses these lines 1.5x faster); the mapping
   worker's time is about a third Python's garbage collector walking the parsed file (gc.freeze() after
@@ -51,6 +50,9 @@ What stands between this and 60 s (the first two outside the files this bench ca
   Company, address and contact records, which load.py then drops as duplicates within the file. Emitting
   them once per file would need load.py to tell the mapping which rows were quarantined after it.
 * memory: the whole file is parsed into Python objects in the main process and again in the worker.
+* red flags alone take 53 s at 10^5: the graph read (SQLite to GraphView frames) 18.5 s, compute_flags
+  17.6 s (half of it _prepare: pandas groupby-first over 10^6 bid rows and one Python object per bid),
+  detections 15 s.
 """
 
 from __future__ import annotations
@@ -359,8 +361,7 @@ def main() -> None:
     parser.add_argument(
         "--no-detections",
         action="store_true",
-        help="stop after compute_flags (graph read, procurement_frames, compute_flags): building the "
-        "detections from the flags is quadratic in analytics/red_flags.py (see the notes above)",
+        help="stop after compute_flags (graph read, procurement_frames, compute_flags); no detections built",
     )
     args = parser.parse_args()
 
