@@ -308,8 +308,12 @@ class Ingester:
     def _worker_count(self, todo: list[RecognisedFile]) -> int:
         if self.workers is not None:
             return self.workers
-        # Worth a process start only for a sizeable ingest, and only with a second core to run it on.
-        size = sum(job.path.stat().st_size for job in {j.path: j for j in todo}.values())
+        # Worth a process start only for a sizeable ingest of two files or more (one file would only be
+        # mapped there and its records sent back), and only with a second core to run it on.
+        files = {j.path: j for j in todo}
+        if len(files) < 2:
+            return 0
+        size = sum(job.path.stat().st_size for job in files.values())
         forks = "fork" in multiprocessing.get_all_start_methods()
         return 1 if forks and size >= _PARALLEL_BYTES and (os.cpu_count() or 1) > 1 else 0
 
