@@ -377,7 +377,8 @@ def load(state: _State, files: tuple[str, ...], source: str | None) -> None:
     "--columns",
     "column_spec",
     help="A bid-level table in any layout: tender=COL,bidder=COL,amount=COL[,winner=COL,date=COL,"
-    "buyer=COL,bidder_uscc=COL,rank=COL].",
+    "buyer=COL,bidder_uscc=COL,rank=COL,title=COL,method=COL,status=COL,submitted=COL,period_start=COL,"
+    "period_end=COL] (the red flags use whichever the table has).",
 )
 @click.option(
     "--codelists",

@@ -133,7 +133,8 @@ def main() -> None:
             print(f"{'':<17} against Cardinal 0.0.8: {row['cardinal']}")
     for name, row in figures["markets"].items():
         print(
-            f"{name:<8} tenders {row['tenders']}, cartel tenders {row['cartel_share_all']:.1%} of all ({row['seconds']} s)"
+            f"{name:<8} tenders {row['tenders']}, cartel tenders {row['cartel_share_all']:.1%} of all "
+            f"({row['seconds']} s)"
         )
         for code, r in row["indicators"].items():
             share = "—" if r["cartel_share"] is None else f"{r['cartel_share']:.1%}"
