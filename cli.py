@@ -7,6 +7,7 @@ result. Library errors become messages a person can act on, never tracebacks.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import sys
@@ -76,6 +77,9 @@ class _State:
                 neo4j_database=self.database,
                 create=create,
             )
+            if self.neo4j_uri and not os.environ.get("LIANDONG_AUDIT_LOG"):
+                # The library's events go where the command's own line goes.
+                self._backend.audit_log = Path(self.workspace) / "audit.log"
         return self._backend
 
     def close(self) -> None:

@@ -494,6 +494,15 @@ def write_target_dossier(
     links.finish(header=header)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
+    from graphmodel.audit import audit
+
+    audit(
+        view.backend,
+        "export dossier",
+        scope=view.scope,
+        files=[str(path)],
+        targets=min(top, len(results.get("targets") or [])),
+    )
     return path
 
 

@@ -16,6 +16,7 @@ them (GEXF ``<meta><description>``, GraphML graph data), so an empty network say
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -83,12 +84,17 @@ def _role_word(role: Any) -> str:
     return word if word and word not in (role, role.replace("_", " ")) else term("network.edge.company_role")
 
 
+#: The graph (backend, scope) each evidence network was drawn from, so that writing it is audited there.
+_MADE_FROM: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[Any, str | None]] = weakref.WeakKeyDictionary()
+
+
 def evidence_network(view: GraphView, results: Mapping[str, DetectorResult]) -> nx.MultiDiGraph:
     """The network of the ``bid-rings`` and ``conflict-of-interest`` results (either may be absent).
 
     ``graph["notes"]`` says, one line per detector, what it found or why it is not in the network.
     """
     g = nx.MultiDiGraph()
+    _MADE_FROM[g] = (view.backend, view.scope)
     g.graph["notes"] = "\n".join(
         reader_line(results[name]) if name in results else say("network.not_in_results", title=term(f"detector.{name}"))
         for name in NETWORK_DETECTORS
@@ -251,6 +257,11 @@ def write_network(graph: nx.MultiDiGraph, path: str | Path) -> Path:
         nx.write_graphml(_flat(graph), path)
     else:
         raise ValueError(f"{path.name}: write .gexf (Gephi) or .graphml")
+    made_from = _MADE_FROM.get(graph)
+    if made_from is not None:
+        from graphmodel.audit import audit
+
+        audit(made_from[0], "export network", scope=made_from[1], files=[str(path)])
     return path
 
 

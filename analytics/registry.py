@@ -435,6 +435,15 @@ def run_detectors(
         results[name] = result
         if on_result is not None:
             on_result(result)
+    from graphmodel.audit import audit
+
+    audit(
+        view.backend,
+        "analyze",
+        scope=view.scope,
+        as_of=None if as_of is None else str(as_of),
+        detectors={n: r.status for n, r in results.items()},
+    )
     return results
 
 

@@ -807,4 +807,7 @@ def write_html_report(
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
+    from graphmodel.audit import audit
+
+    audit(view.backend, "export report", scope=view.scope, files=[str(path)])
     return path

@@ -291,4 +291,15 @@ def write_graph_jsonl(
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
                 counts["relationships"] += 1
     tmp.replace(path)
+    from graphmodel.audit import audit
+
+    audit(
+        backend,
+        "export graph",
+        files=[str(path)],
+        secrets=reveal_secrets,
+        scoped=keep is not None,
+        nodes=counts.get("nodes"),
+        relationships=counts.get("relationships"),
+    )
     return counts

@@ -14,6 +14,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
@@ -221,6 +222,9 @@ class GraphBackend(ABC):
     #: Upper bound on nodes one neighbourhood or path search may visit.
     max_visited: int = 200_000
 
+    #: Where the library's audit events go (None: see :func:`graphmodel.audit.audit_log_path`).
+    audit_log: Path | None = None
+
     def __init__(self, schema: Schema | None = None):
         self.schema = schema or load_schema()
 
@@ -336,6 +340,7 @@ class GraphBackend(ABC):
         if include_sources:
             columns = columns + ["source_ids"]
         frame = pd.DataFrame(rows, columns=columns, dtype=object)
+        self._audit_secrets(label, frame, node_type.secret_properties)
         return frame.sort_values(node_type.key, kind="stable", ignore_index=True)
 
     def relationships(
@@ -358,11 +363,21 @@ class GraphBackend(ABC):
         if include_sources:
             columns = columns + ["source_ids"]
         frame = pd.DataFrame(rows, columns=columns, dtype=object)
+        self._audit_secrets(rel_type, frame, rtype.secret_properties)
         order = ["start_label", "start_key", "end_label", "end_key"] + [k for k in rtype.key]
         if frame.empty:
             return frame
         keyed = frame[order].astype(str)
         return frame.loc[keyed.sort_values(order, kind="stable").index].reset_index(drop=True)
+
+    def _audit_secrets(self, name: str, frame: pd.DataFrame, secret: frozenset[str]) -> None:
+        """A read that returns secret values is written to the audit log (:mod:`graphmodel.audit`)."""
+        read = sorted(c for c in secret if c in frame and frame[c].notna().any())
+        if read:
+            from graphmodel.audit import audit
+
+            rows = int(frame[read].notna().any(axis=1).sum())
+            audit(self, "read secret fields", element=name, fields=read, rows=rows)
 
     def count_nodes(self, label: str | None = None) -> int:
         """Number of nodes, of one label or in all."""
