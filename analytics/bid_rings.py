@@ -270,12 +270,10 @@ def detect_bid_rings(
 
 def _tender_flags(view: GraphView, as_of: Any) -> dict[str, list[str]]:
     """The Cardinal red flags on each tender (R-codes), from the red-flags detector as of the same day."""
-    from .red_flags import detect_red_flags
+    from .red_flags import shared_flags
 
-    params = {"as_of": iso(as_of)} if as_of is not None else {}
-    try:
-        result = view.memo("red-flags", params, lambda: detect_red_flags(view, as_of=as_of))
-    except DetectorError:
+    result = shared_flags(view, as_of)
+    if result is None:
         return {}
     out: dict[str, list[str]] = defaultdict(list)
     for d in result.detections:

@@ -37,7 +37,10 @@ from .base import Detection, DetectorError, DetectorResult, Evidence, InputsAbse
 from .graphview import GraphView
 from .terms import date_text, money, number, say, term
 
-__all__ = ["detect_red_flags", "procurement_frames", "buyer_tests", "read_settings", "write_flags", "FLAG_SOURCE"]
+__all__ = [
+    *("detect_red_flags", "procurement_frames", "buyer_tests", "read_settings", "shared_flags", "write_flags"),
+    "FLAG_SOURCE",
+]
 
 NAME = "red-flags"
 #: The provenance source under which ``liandong analyze`` writes the flags into the graph (``:all`` or
@@ -51,7 +54,17 @@ _OCDS_METHOD = {
     "inquiry": "limited",
     "single_source": "direct",
 }
-_PARTY_LEVELS = ("buyer", "procuring_entity", "tenderer")
+
+
+def shared_flags(view: GraphView, as_of: Any = None) -> DetectorResult | None:
+    """The red-flags result other detectors read (bid-rings, targets), computed once per view and day and
+    shared with ``analyze``'s own run of it; None when the graph holds no tenders."""
+    day = judged_day(as_of)
+    params = {} if day is None else {"as_of": day.date().isoformat()}
+    try:
+        return view.memo(NAME, params, lambda: detect_red_flags(view, **params))
+    except DetectorError:
+        return None
 
 
 def read_settings(path: str | Any) -> dict[str, Any]:

@@ -153,13 +153,10 @@ _DEFINITIONAL_FLAGS = ("R003", "R018", "R028", "R030", "R035", "R036")
 
 def _red_flags(view: GraphView) -> pd.DataFrame:
     """Flagged tenders per buyer, dated by announcement (one event per tender and indicator)."""
-    from .red_flags import detect_red_flags
+    from .red_flags import shared_flags
 
-    if view.tenders.empty:
-        return pd.DataFrame(columns=["organisation", "date"])
-    try:
-        found = view.memo("red-flags", {}, lambda: detect_red_flags(view))
-    except DetectorError:
+    found = shared_flags(view) if len(view.tenders) else None
+    if found is None:
         return pd.DataFrame(columns=["organisation", "date"])
     announced = view.tenders.set_index("tender")["announced"]
     buyer = view.tenders.set_index("tender")["buyer"]

@@ -371,7 +371,7 @@ class _OcdsProcess:
                     "status": lot_status,
                     "budget": lot_value,
                     "currency": lot_currency or currency,
-                    "classifications": _classes(i for i in items if str(_lot_of_item(i)) == lot_id),
+                    "classifications": _classes(i for i in items if str(i.get("relatedLot")) == lot_id),
                 }
         else:
             only: str | None = str(lots[0]["id"]) if lots else None
@@ -579,10 +579,6 @@ class _OcdsProcess:
             result.records.append(NodeRecord("Email", key, {}))
             result.records.append(EdgeRecord("HAS_EMAIL", node, NodeRef("Email", key)))
         return list(result.records), notes
-
-
-def _lot_of_item(item: Mapping[str, Any]) -> Any:
-    return item.get("relatedLot")
 
 
 def _classes(items: Any) -> list[str]:
